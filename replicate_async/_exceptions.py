@@ -1,0 +1,450 @@
+"""The errors replicate_async raises, and the mapping from HTTP responses to them.
+
+```
+ReplicateError
+├── ConfigurationError               missing token, bad base URL; raised before any request
+├── APIStatusError                   status_code, type, title, detail, instance, retry_after, ...
+│   ├── BadRequestError              400
+│   ├── AuthenticationError          401
+│   ├── PaymentRequiredError         402
+│   ├── PermissionDeniedError        403
+│   ├── NotFoundError                404
+│   ├── ConflictError                409
+│   ├── RequestTooLargeError         413
+│   ├── UnprocessableEntityError     422
+│   ├── RateLimitError               429
+│   └── InternalServerError          >= 500   (other statuses: plain APIStatusError)
+├── APIConnectionError               request, request_sent
+│   └── APITimeoutError              also a builtin TimeoutError
+├── ResponseDecodingError            the body did not fit the model
+├── PredictionError                  prediction (the last known Prediction or Training)
+│   ├── PredictionFailedError        status "failed"; alias ModelError
+│   ├── PredictionCanceledError      status "canceled"
+│   │   └── PredictionAbortedError   status "aborted"
+│   └── PredictionTimeoutError       the caller's timeout expired; also a builtin TimeoutError
+└── WebhookVerificationError         also a ValueError
+    ├── WebhookHeaderError
+    ├── WebhookTimestampError
+    ├── WebhookSignatureError
+    └── WebhookSecretError
+```
+
+This module is pure: it performs no I/O.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import re
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from .types.predictions import Prediction
+    from .types.trainings import Training
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "ModelError",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "PredictionAbortedError",
+    "PredictionCanceledError",
+    "PredictionError",
+    "PredictionFailedError",
+    "PredictionTimeoutError",
+    "RateLimitError",
+    "ReplicateError",
+    "RequestTooLargeError",
+    "ResponseDecodingError",
+    "UnprocessableEntityError",
+    "WebhookHeaderError",
+    "WebhookSecretError",
+    "WebhookSignatureError",
+    "WebhookTimestampError",
+    "WebhookVerificationError",
+]
+
+#: Retry hints longer than this are treated as garbage (about 31 years).
+_MAX_SANE_HINT = 1e9
+_DETAIL_SECONDS = re.compile(r"~\s*(\d+(?:\.\d+)?)\s*s\b")
+_DETAIL_SECOND_WORD = re.compile(r"available in (\d+(?:\.\d+)?) seconds?\b")
+
+
+class ReplicateError(Exception):
+    """The base class of every error replicate_async raises on purpose."""
+
+
+class ConfigurationError(ReplicateError):
+    """The client is configured wrongly (for example no API token); raised before any request."""
+
+
+class APIStatusError(ReplicateError):
+    """The API answered with a non-success HTTP status.
+
+    The RFC 7807 problem document fields are attributes; members the server added that are not
+    listed here stay available in `body`.
+    """
+
+    status_code: int
+    """The HTTP status code of the response."""
+    type: str | None
+    """The problem `type` URI, when the server sent one."""
+    title: str | None
+    """The problem title, such as ``"Unauthenticated"``."""
+    detail: str | None
+    """The human-readable explanation the server gave."""
+    instance: str | None
+    """The problem `instance`, when the server sent one."""
+    retry_after: float | None
+    """Seconds the server asked the client to wait before trying again, if it said."""
+    request_id: str | None
+    """The server's request id, when a response header carried one."""
+    response: httpx.Response
+    """The HTTP response (its body already read)."""
+    body: object
+    """The decoded JSON body, the text of a non-JSON body, or ``None`` when empty."""
+    hint: str | None
+    """Advice from replicate_async on how to fix the call, when it has some."""
+    attempts: int
+    """How many HTTP attempts were made before giving up."""
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        body: object = None,
+        hint: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        problem: Mapping[str, object] = body if isinstance(body, Mapping) else {}  # type: ignore[assignment]
+        self.type = _str_or_none(problem.get("type"))
+        self.title = _str_or_none(problem.get("title"))
+        self.detail = _str_or_none(problem.get("detail"))
+        self.instance = _str_or_none(problem.get("instance"))
+        self.retry_after = retry_after_hint(response.headers, body)
+        self.request_id = _request_id(response.headers)
+        self.hint = hint
+        self.attempts = attempts
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        reason = self.title or _reason_phrase(self.status_code)
+        text = f"{self.status_code} {reason}"
+        if self.detail:
+            text += f": {self.detail}"
+        elif isinstance(self.body, str) and self.body.strip() and len(self.body) < 200:
+            if not self.body.lstrip().startswith("<"):
+                text += f": {' '.join(self.body.split())}"
+        if self.retry_after is not None and self.status_code == 429:
+            text += f" (retry after {self.retry_after:g} s)"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400: the request was malformed."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the API token is missing or invalid."""
+
+
+class PaymentRequiredError(APIStatusError):
+    """HTTP 402: the account has no credit or no payment method."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403: the token may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404: the resource does not exist (or is not visible to this token)."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409: the request conflicts with the resource's current state."""
+
+
+class RequestTooLargeError(APIStatusError):
+    """HTTP 413: the request body was too large (files must be under 100 MB)."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422: the request was understood but refused (bad version, invalid input)."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429: the request was throttled; `retry_after` says for how long, when known."""
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 500 or above: the server (or a proxy in front of it) failed."""
+
+
+class APIConnectionError(ReplicateError):
+    """The HTTP request failed in transport: no response was received."""
+
+    request: httpx.Request | None
+    """The request that failed."""
+    request_sent: bool
+    """False when the failure came before any byte of the request was sent."""
+    attempts: int
+    """How many HTTP attempts were made before giving up."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        request_sent: bool = True,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.request = request
+        self.request_sent = request_sent
+        self.attempts = attempts
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """The HTTP request timed out (connect, read, write or pool)."""
+
+
+class ResponseDecodingError(ReplicateError):
+    """The API's response did not have the shape replicate_async expected."""
+
+    payload: object
+    """The raw decoded payload."""
+    errors: list[str]
+    """Readable paths of the fields that failed, from cattrs."""
+
+    def __init__(self, message: str, *, payload: object = None, errors: list[str] | None = None):
+        super().__init__(message)
+        self.payload = payload
+        self.errors = errors or []
+
+
+class PredictionError(ReplicateError):
+    """A prediction (or training) ended in a way the call cannot return normally."""
+
+    prediction: Prediction | Training
+    """The last known state of the prediction or training."""
+
+    def __init__(self, prediction: Prediction | Training, message: str | None = None) -> None:
+        self.prediction = prediction
+        super().__init__(message or self._describe())
+
+    def _describe(self) -> str:
+        p = self.prediction
+        kind = "training" if type(p).__name__ == "Training" else "prediction"
+        text = f"{kind} {p.id}"
+        if p.model:
+            text += f" of {p.model}"
+        text += f" {self._verb()}"
+        if p.error:
+            text += f": {_one_line(str(p.error))}"
+        last = _last_log_line(p.logs)
+        if last:
+            text += f" (last log line: {last})"
+        return text
+
+    def _verb(self) -> str:
+        return f"ended with status {self.prediction.status}"
+
+
+class PredictionFailedError(PredictionError):
+    """The prediction's status is ``failed``: the model raised or the platform failed it."""
+
+    def _verb(self) -> str:
+        return "failed"
+
+
+ModelError = PredictionFailedError
+"""Alias of `PredictionFailedError`, for code migrating from the `replicate` package."""
+
+
+class PredictionCanceledError(PredictionError):
+    """The prediction's status is ``canceled`` (by a user or its Cancel-After deadline)."""
+
+    def _verb(self) -> str:
+        return "was canceled"
+
+
+class PredictionAbortedError(PredictionCanceledError):
+    """The prediction's status is ``aborted``: its Cancel-After deadline passed before it started."""
+
+    def _verb(self) -> str:
+        return "was aborted before it started (its Cancel-After deadline passed)"
+
+
+class PredictionTimeoutError(PredictionError, TimeoutError):
+    """The caller's `timeout` expired; the prediction was asked to cancel on the server."""
+
+    def _verb(self) -> str:
+        return f"did not finish in time (last status {self.prediction.status}); it was canceled"
+
+
+class WebhookVerificationError(ReplicateError, ValueError):
+    """A webhook delivery failed verification. Messages never contain the secret."""
+
+
+class WebhookHeaderError(WebhookVerificationError):
+    """A webhook-id, webhook-timestamp or webhook-signature header is missing or malformed."""
+
+
+class WebhookTimestampError(WebhookVerificationError):
+    """The webhook-timestamp is not an integer, or lies outside the tolerance."""
+
+
+class WebhookSignatureError(WebhookVerificationError):
+    """No v1 signature matched the body, or a signature entry was malformed."""
+
+
+class WebhookSecretError(WebhookVerificationError):
+    """The secret is not of the form ``whsec_<base64>``."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: PaymentRequiredError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """Return the error class for an HTTP status code."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+def decode_error_body(response: httpx.Response) -> object:
+    """Decode an error body leniently: JSON when it parses, else text, else ``None``."""
+    content = response.content
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        try:
+            return content.decode("utf-8", errors="replace")
+        except Exception:  # pragma: no cover - decode with errors="replace" cannot fail
+            return None
+
+
+def from_response(
+    response: httpx.Response, *, hint: str | None = None, attempts: int = 1
+) -> APIStatusError:
+    """Build the typed error for a non-success response whose body has been read."""
+    cls = status_error_class(response.status_code)
+    return cls(response, body=decode_error_body(response), hint=hint, attempts=attempts)
+
+
+def parse_retry_after_header(value: str | None, *, now: float | None = None) -> float | None:
+    """Parse a Retry-After header value (delta-seconds or HTTP-date) into seconds.
+
+    Garbage, negative, non-finite or absurdly large values give ``None``.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if re.fullmatch(r"\d{1,12}(\.\d+)?", value):
+        seconds = float(value)
+        return seconds if seconds <= _MAX_SANE_HINT else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        return None
+    current = time.time() if now is None else now
+    try:
+        delta = when.timestamp() - current
+    except (OverflowError, OSError, ValueError):  # pragma: no cover - platform dependent
+        return None
+    return max(0.0, delta) if delta <= _MAX_SANE_HINT else None
+
+
+def retry_after_hint(
+    headers: Mapping[str, str] | httpx.Headers, body: object, *, now: float | None = None
+) -> float | None:
+    """Return the server's retry hint in seconds: header, then body field, then detail text."""
+    header = parse_retry_after_header(headers.get("retry-after"), now=now)
+    if header is not None:
+        return header
+    if isinstance(body, Mapping):
+        problem: Mapping[str, Any] = body  # pyright: ignore[reportUnknownVariableType]
+        raw = problem.get("retry_after")
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            value = float(raw)
+            if math.isfinite(value) and 0 <= value <= _MAX_SANE_HINT:
+                return value
+        detail = problem.get("detail")
+        if isinstance(detail, str):
+            for pattern in (_DETAIL_SECONDS, _DETAIL_SECOND_WORD):
+                match = pattern.search(detail)
+                if match:
+                    value = float(match.group(1))
+                    if value <= _MAX_SANE_HINT:
+                        return value
+    return None
+
+
+def _request_id(headers: httpx.Headers) -> str | None:
+    for name in ("x-request-id", "request-id", "cf-ray"):
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _reason_phrase(status_code: int) -> str:
+    try:
+        import http
+
+        return http.HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _last_log_line(logs: str | None) -> str | None:
+    if not logs:
+        return None
+    for line in reversed(logs.replace("\r", "\n").split("\n")):
+        if line.strip():
+            return _one_line(line, 200)
+    return None
