@@ -43,10 +43,14 @@ class AsyncRuntime:
 
     @staticmethod
     @contextlib.asynccontextmanager
-    async def shielded(timeout: float) -> AsyncIterator[None]:
-        """Run the body shielded from outside cancellation, for at most `timeout` seconds."""
+    async def shielded(timeout: float | None = None) -> AsyncIterator[None]:
+        """Run the body shielded from outside cancellation, for at most `timeout` seconds.
+
+        A cancellation that arrives meanwhile takes effect at the first await after the body.
+        """
         with anyio.CancelScope(shield=True) as scope:
-            scope.deadline = anyio.current_time() + timeout
+            if timeout is not None:
+                scope.deadline = anyio.current_time() + timeout
             yield
 
     @staticmethod
@@ -95,7 +99,7 @@ class Runtime:
 
     @staticmethod
     @contextlib.contextmanager
-    def shielded(timeout: float) -> Iterator[None]:
+    def shielded(timeout: float | None = None) -> Iterator[None]:
         """Sync code cannot be cancelled from outside; the body runs as is."""
         del timeout
         yield

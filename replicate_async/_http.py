@@ -1,0 +1,112 @@
+"""Request building: URLs, same-origin checks, headers, Prefer and Cancel-After values (pure)."""
+
+from __future__ import annotations
+
+import math
+import platform
+import re
+from urllib.parse import urlsplit
+
+import httpx
+
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "cancel_after_value",
+    "normalize_base_url",
+    "prefer_value",
+    "same_origin",
+    "user_agent",
+]
+
+DEFAULT_BASE_URL = "https://api.replicate.com/v1"
+MAX_HOLD = 60
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def normalize_base_url(url: str) -> str:
+    """Return the API base URL without a trailing slash; a bare host gets ``/v1``."""
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"invalid base URL {url!r}: write an absolute http(s) URL such as {DEFAULT_BASE_URL}"
+        )
+    path = parts.path.rstrip("/")
+    if not path:
+        path = "/v1"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
+    """The (scheme, host, port) of a URL, with default ports made explicit."""
+    u = httpx.URL(url) if isinstance(url, str) else url
+    port = u.port or (443 if u.scheme == "https" else 80 if u.scheme == "http" else None)
+    return (u.scheme, u.host, port)
+
+
+def same_origin(url: str | httpx.URL, base_url: str) -> bool:
+    """Whether `url` is on the API's origin (the only place the token may go)."""
+    try:
+        return origin(url) == origin(base_url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+
+
+def user_agent(suffix: str | None = None) -> str:
+    """The User-Agent: ``replicate-async/<v> (python/<x.y>; httpx/<v>)`` plus a suffix."""
+    agent = (
+        f"replicate-async/{__version__} "
+        f"(python/{platform.python_version()}; httpx/{httpx.__version__})"
+    )
+    return f"{agent} {suffix}" if suffix else agent
+
+
+def prefer_value(wait: bool | int | float) -> tuple[str | None, float | None]:
+    """Return the ``Prefer`` header value and the hold in seconds for a `wait` argument.
+
+    ``True`` is the server maximum (60 s); a number of seconds from 1 to 60 sets the hold;
+    ``False`` sends no hold.
+    """
+    if wait is False:
+        return None, None
+    if wait is True:
+        return "wait", float(MAX_HOLD)
+    if isinstance(wait, int | float) and math.isfinite(wait):  # pyright: ignore[reportUnnecessaryIsInstance]
+        seconds = int(wait)
+        if seconds == wait and 1 <= seconds <= MAX_HOLD:
+            return f"wait={seconds}", float(seconds)
+    raise ValueError(
+        f"wait={wait!r} is not valid: pass True (hold up to 60 s), False (return at once), "
+        "or a whole number of seconds from 1 to 60"
+    )
+
+
+def cancel_after_value(cancel_after: float | str) -> str:
+    """Validate a Cancel-After duration (seconds, or ``"30s"``, ``"5m"``, ``"1h30m"``)."""
+    seconds: float
+    if isinstance(cancel_after, bool):
+        raise TypeError("cancel_after takes seconds or a duration such as '5m', not a bool")
+    if isinstance(cancel_after, int | float):
+        seconds = float(cancel_after)
+        if not math.isfinite(seconds):
+            raise ValueError("cancel_after must be a finite number of seconds")
+        text = f"{seconds:g}s" if seconds != int(seconds) else f"{int(seconds)}s"
+    else:
+        text = cancel_after.strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            seconds = float(text)
+            text = f"{text}s"
+        else:
+            match = _DURATION.match(text)
+            if not text or not match or not any(match.groups()):
+                raise ValueError(
+                    f"cancel_after={cancel_after!r} is not a duration: write seconds (300) "
+                    "or units h, m, s such as '30s', '5m' or '1h30m'"
+                )
+            h, m, s = match.groups()
+            seconds = int(h or 0) * 3600 + int(m or 0) * 60 + float(s or 0)
+    if seconds < 5:
+        raise ValueError(f"cancel_after={cancel_after!r} is too short: the minimum is 5 seconds")
+    return text
