@@ -14,6 +14,7 @@ The sync `Client` (generated from the async source) has the same methods without
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -259,10 +260,8 @@ def _rewrite_modules() -> None:
             and value.__module__.startswith("replicate_async.")
             and not hasattr(value, "__attrs_attrs__")
         ):
-            try:
+            with contextlib.suppress(AttributeError, TypeError):
                 value.__module__ = "replicate_async"
-            except (AttributeError, TypeError):  # pragma: no cover
-                pass
 
 
 _rewrite_modules()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any, TypeVar
 
 import anyio
@@ -43,7 +43,7 @@ class AsyncRuntime:
 
     @staticmethod
     @contextlib.asynccontextmanager
-    async def shielded(timeout: float | None = None) -> AsyncIterator[None]:
+    async def shielded(timeout: float | None = None) -> AsyncGenerator[None]:
         """Run the body shielded from outside cancellation, for at most `timeout` seconds.
 
         A cancellation that arrives meanwhile takes effect at the first await after the body.
@@ -99,7 +99,7 @@ class Runtime:
 
     @staticmethod
     @contextlib.contextmanager
-    def shielded(timeout: float | None = None) -> Iterator[None]:
+    def shielded(timeout: float | None = None) -> Generator[None]:
         """Sync code cannot be cancelled from outside; the body runs as is."""
         del timeout
         yield

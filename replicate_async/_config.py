@@ -12,7 +12,7 @@ from attrs import evolve, field, frozen
 from ._exceptions import ConfigurationError
 from ._http import DEFAULT_BASE_URL, normalize_base_url
 from ._retry import RetryPolicy
-from ._types import NOT_GIVEN, NotGiven, TimeoutLike
+from ._types import NotGiven, TimeoutLike
 
 __all__ = ["DEFAULT_TIMEOUT", "ClientOptions", "resolve_options"]
 
@@ -29,7 +29,7 @@ class ClientOptions:
     api_token: str | None = field(repr=False)
     base_url: str = DEFAULT_BASE_URL
     timeout: httpx.Timeout = DEFAULT_TIMEOUT
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = field(factory=RetryPolicy)
     poll_interval: float = 0.5
     max_concurrency: int = 64
     max_streams: int = 16
@@ -140,7 +140,7 @@ def resolve_options(
         ClientOptions(
             api_token=token,
             base_url=base,
-            timeout=DEFAULT_TIMEOUT if timeout is NOT_GIVEN else to_timeout(timeout),  # type: ignore[arg-type]
+            timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else to_timeout(timeout),
             retry=policy,
             poll_interval=poll,
             max_concurrency=max_concurrency,

@@ -40,7 +40,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
@@ -133,7 +133,9 @@ class APIStatusError(ReplicateError):
         self.response = response
         self.status_code = response.status_code
         self.body = body
-        problem: Mapping[str, object] = body if isinstance(body, Mapping) else {}  # type: ignore[assignment]
+        problem: Mapping[str, object] = (
+            cast("Mapping[str, object]", body) if isinstance(body, Mapping) else {}
+        )
         self.type = _str_or_none(problem.get("type"))
         self.title = _str_or_none(problem.get("title"))
         self.detail = _str_or_none(problem.get("detail"))
@@ -149,9 +151,13 @@ class APIStatusError(ReplicateError):
         text = f"{self.status_code} {reason}"
         if self.detail:
             text += f": {self.detail}"
-        elif isinstance(self.body, str) and self.body.strip() and len(self.body) < 200:
-            if not self.body.lstrip().startswith("<"):
-                text += f": {' '.join(self.body.split())}"
+        elif (
+            isinstance(self.body, str)
+            and self.body.strip()
+            and len(self.body) < 200
+            and not self.body.lstrip().startswith("<")
+        ):
+            text += f": {' '.join(self.body.split())}"
         if self.retry_after is not None and self.status_code == 429:
             text += f" (retry after {self.retry_after:g} s)"
         if self.hint:
@@ -288,7 +294,7 @@ class PredictionCanceledError(PredictionError):
 
 
 class PredictionAbortedError(PredictionCanceledError):
-    """The prediction's status is ``aborted``: its Cancel-After deadline passed before it started."""
+    """The prediction's status is ``aborted``: its Cancel-After deadline passed before start."""
 
     def _verb(self) -> str:
         return "was aborted before it started (its Cancel-After deadline passed)"
@@ -417,7 +423,7 @@ def retry_after_hint(
 
 def _request_id(headers: httpx.Headers) -> str | None:
     for name in ("x-request-id", "request-id", "cf-ray"):
-        value = headers.get(name)
+        value: str | None = headers.get(name)
         if value:
             return value
     return None

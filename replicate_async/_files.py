@@ -52,7 +52,7 @@ def leaf_name(value: object, default: str = "upload") -> str:
     name = name or default
     encoded = name.encode("utf-8")
     if len(encoded) > 255:
-        stem, dot, ext = name.rpartition(".")
+        _, dot, ext = name.rpartition(".")
         keep = ("." + ext) if dot and len(ext) < 16 else ""
         name = encoded[: 255 - len(keep.encode())].decode("utf-8", errors="ignore") + keep
     return name

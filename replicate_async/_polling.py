@@ -24,7 +24,9 @@ class PollSchedule:
     processing_cap: float = 2.0
     jitter: float = 0.1
 
-    def next_interval(self, status: str, previous_status: str | None, previous: float | None) -> float:
+    def next_interval(
+        self, status: str, previous_status: str | None, previous: float | None
+    ) -> float:
         """Return the next sleep before polling again, without jitter applied."""
         if previous is None or status != previous_status:
             return min(self.first, self._cap(status))

@@ -11,7 +11,7 @@ LimitClass: TypeAlias = Literal["create", "other"]
 
 
 class RateGate:
-    """"Not before" times per limit class, moved forward by the server's hint on every 429."""
+    """The time before which no request of a limit class goes out, moved by every 429's hint."""
 
     __slots__ = ("_not_before",)
 

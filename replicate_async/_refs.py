@@ -85,7 +85,7 @@ def parse_ref(ref: str) -> ModelRef | VersionRef:
     if match:
         return ModelRef(match.group(1), match.group(2))
     if ":" in text:
-        model, _, version = text.partition(":")
+        model = text.partition(":")[0]
         if _MODEL.match(model):
             raise ValueError(
                 f"invalid version id in model reference {ref!r}: a version id is 64 lower-case "
@@ -105,7 +105,9 @@ def parse_model(ref: str) -> ModelRef:
 def parse_deployment(ref: str) -> DeploymentRef:
     """Parse a deployment ``owner/name``; raise ValueError when it is malformed."""
     if not isinstance(ref, str):  # pyright: ignore[reportUnnecessaryIsInstance]
-        raise TypeError(f"a deployment reference must be a str 'owner/name', not {type(ref).__name__}")
+        raise TypeError(
+            f"a deployment reference must be a str 'owner/name', not {type(ref).__name__}"
+        )
     match = _MODEL.match(ref.strip())
     if not match:
         raise ValueError(f"invalid deployment reference {ref!r}: write 'owner/name'")

@@ -99,7 +99,9 @@ class RetryPolicy:
         return RetryDecision(retry=True, delay=self.backoff(attempt), reason=reason)
 
 
-def kind_timeout(base: httpx.Timeout, kind: RequestKind, *, hold: float | None = None) -> httpx.Timeout:
+def kind_timeout(
+    base: httpx.Timeout, kind: RequestKind, *, hold: float | None = None
+) -> httpx.Timeout:
     """The timeout of one request of `kind`, derived from the client's `base` timeout.
 
     A create held by ``Prefer: wait=N`` reads for at least N + 10 s; uploads and downloads get
@@ -107,7 +109,9 @@ def kind_timeout(base: httpx.Timeout, kind: RequestKind, *, hold: float | None =
     limiter already holds a slot before a request starts.
     """
     connect, read, write = base.connect, base.read, base.write
-    assert connect is not None and read is not None and write is not None
+    assert connect is not None
+    assert read is not None
+    assert write is not None
     if kind == "create" and hold:
         read = max(read, hold + 10.0)
     elif kind == "upload":

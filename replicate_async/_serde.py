@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -73,7 +73,7 @@ def parse_datetime(value: object) -> datetime:
     text = _FRACTION.sub(r"\1", value.strip())
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -179,12 +179,14 @@ def structure(payload: object, cls: type[T], *, conv: cattrs.Converter | None = 
 def structure_page(payload: object, item: type[T]) -> Page[T]:
     """Structure a paginated response into a `Page` of `item`."""
     if not isinstance(payload, Mapping):
-        raise ResponseDecodingError("the API returned a page that is not an object", payload=payload)
+        raise ResponseDecodingError(
+            "the API returned a page that is not an object", payload=payload
+        )
     raw = cast("Mapping[str, Any]", payload)
-    results = raw.get("results") or []
+    results: object = raw.get("results") or []
     if not isinstance(results, list):
         raise ResponseDecodingError("the page's results are not a list", payload=payload)
-    items = [structure(r, item) for r in cast("list[Any]", results)]
+    items = [structure(r, item) for r in cast("list[object]", results)]
     nxt, prev = raw.get("next"), raw.get("previous")
     return Page(
         results=items,

@@ -294,7 +294,9 @@ def _clip_timeout(timeout: httpx.Timeout, deadline: float | None) -> httpx.Timeo
     if deadline is None:
         return timeout
     left = max(0.001, deadline - AsyncRuntime.now())
-    assert timeout.connect is not None and timeout.read is not None and timeout.write is not None
+    assert timeout.connect is not None
+    assert timeout.read is not None
+    assert timeout.write is not None
     return httpx.Timeout(
         connect=min(timeout.connect, left),
         read=min(timeout.read, left),

@@ -84,7 +84,7 @@ class AsyncFileOutput:
     async def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the file to `path` (a directory gets the file's own name); return the path."""
         target = Path(path)
-        if target.is_dir():
+        if await AsyncRuntime.run_in_thread(target.is_dir):
             target = target / self.filename
         handle = await AsyncRuntime.run_in_thread(target.open, "wb")
         try:

@@ -168,7 +168,9 @@ class AsyncPredictions:
         if cancel_after is not None:
             headers["Cancel-After"] = cancel_after_value(cancel_after)
         if not isinstance(input, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise TypeError(f"input must be a mapping of input names to values, not {type(input).__name__}")
+            raise TypeError(
+                f"input must be a mapping of input names to values, not {type(input).__name__}"
+            )
         self._api.options.require_token()
         encoded = await encode_input(self._api, input)
         body = create_body(

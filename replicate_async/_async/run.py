@@ -1,4 +1,4 @@
-"""The run() pipeline: resolve, encode inputs, create (held), wait, judge the outcome, map outputs."""
+"""The run() pipeline: resolve, encode inputs, create (held), wait, judge, map outputs."""
 
 from __future__ import annotations
 

@@ -89,7 +89,8 @@ async def encode_input(api: AsyncAPIClient, value: Mapping[str, Any]) -> dict[st
 
     if not any(_has_file(v) for v in value.values()):
         return dict(value)
-    return await encode(value)
+    encoded: dict[str, Any] = await encode(value)
+    return encoded
 
 
 def _has_file(item: Any) -> bool:

@@ -16,7 +16,7 @@ T = TypeVar("T")
 class Page(Generic[T]):
     """One page of results. Pass `next` as ``cursor=`` to fetch the following page."""
 
-    results: list[T] = field(factory=list, repr=False)
+    results: list[T] = field(factory=list[T], repr=False)
     """The items on this page."""
     next: str | None = None
     """The absolute URL of the next page, or None on the last page."""

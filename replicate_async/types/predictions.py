@@ -50,7 +50,7 @@ class PredictionMetrics:
     """Seconds of compute while the model ran (queueing excluded)."""
     total_time: float | None = None
     """Seconds from creation to completion."""
-    extra: Mapping[str, Any] = field(factory=dict)
+    extra: Mapping[str, Any] = field(factory=dict[str, Any])
     """Any other metrics the server reported."""
 
 

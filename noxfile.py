@@ -1,0 +1,66 @@
+"""Developer tasks. `nox` alone runs lint, typecheck and tests: the README's test command."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+@nox.session
+def gen_sync(session: nox.Session) -> None:
+    """Check that the generated sync code matches the async source."""
+    session.install(*group("lint"))
+    session.run("python", "scripts/gen_sync.py", "--check")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check, and the generated-code check."""
+    session.install(*group("lint"))
+    session.run("python", "scripts/gen_sync.py", "--check")
+    session.run("ruff", "check", "replicate_async", "tests", "scripts", "examples", "noxfile.py")
+    session.run(
+        "ruff", "format", "--check", "replicate_async", "tests", "scripts", "examples", "noxfile.py"
+    )
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict and pyright strict over the package and the typing tests."""
+    session.install("-e", ".", *group("typecheck"))
+    session.run("mypy")
+    session.run("pyright")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite on asyncio and trio, with branch coverage."""
+    session.install("-e", ".[emulator]", *group("test"))
+    session.run("coverage", "erase")
+    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "report", "--fail-under=90")
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """Run every example against the built-in emulator (no token, no network)."""
+    session.install("-e", ".[emulator]")
+    session.env.pop("REPLICATE_API_TOKEN", None)
+    session.run("python", "examples/quickstart.py")
+    session.run("python", "examples/stream.py")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed against plain httpx in one run, and the import time."""
+    session.install("-e", ".[emulator]")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
