@@ -14,9 +14,11 @@ The sync `Client` (generated from the async source) has the same methods without
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+import contextlib as _contextlib
+from collections.abc import Callable as _Callable
+from collections.abc import Sequence as _Sequence
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from . import _default
 from ._async.client import AsyncClient
@@ -73,7 +75,7 @@ from .types import (
     WebhookSecret,
 )
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from ._async.account import AsyncAccount
     from ._async.collections import AsyncCollections
     from ._async.deployments import AsyncDeployments
@@ -163,17 +165,17 @@ aclose = _default.aclose
 async def run(
     ref: str | None = None,
     *,
-    input: Any,
+    input: _Any,
     deployment: str | None = None,
     wait: bool | int = True,
     timeout: float | None = None,
     cancel_after: float | str | None = None,
     webhook: str | None = None,
-    webhook_events_filter: Sequence[str] | None = None,
+    webhook_events_filter: _Sequence[str] | None = None,
     use_file_output: bool = True,
-    on_progress: Callable[[_Prediction], object] | None = None,
+    on_progress: _Callable[[_Prediction], object] | None = None,
     cancel_on_exit: bool = True,
-) -> Any:
+) -> _Any:
     """Run a model on the running event loop's default client; see `AsyncClient.run`."""
     return await _default.default_client().run(
         ref,
@@ -193,7 +195,7 @@ async def run(
 def stream(
     ref: str | None = None,
     *,
-    input: Any,
+    input: _Any,
     deployment: str | None = None,
     timeout: float | None = None,
     cancel_after: float | str | None = None,
@@ -212,7 +214,7 @@ def stream(
     )
 
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     predictions: AsyncPredictions
     models: AsyncModels
     deployments: AsyncDeployments
@@ -239,7 +241,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     """Load the sync client only when it is asked for (PEP 562)."""
     target = _LAZY.get(name)
     if target is None:
@@ -260,7 +262,7 @@ def _rewrite_modules() -> None:
             and value.__module__.startswith("replicate_async.")
             and not hasattr(value, "__attrs_attrs__")
         ):
-            with contextlib.suppress(AttributeError, TypeError):
+            with _contextlib.suppress(AttributeError, TypeError):
                 value.__module__ = "replicate_async"
 
 

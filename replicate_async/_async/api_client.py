@@ -126,6 +126,7 @@ class AsyncAPIClient:
     def __init__(self, options: ClientOptions, connection: AsyncConnection) -> None:
         self.options = options
         self.connection = connection
+        self._timeouts: dict[tuple[str, float | None], httpx.Timeout] = {}
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL: `path_or_url` itself, or joined onto the base URL."""
@@ -138,11 +139,20 @@ class AsyncAPIClient:
         headers: dict[str, str] = {"Accept": _JSON_ACCEPT}
         if not self.connection.owns_http:
             headers["User-Agent"] = self.connection.user_agent
-        if same_origin(url, self.options.base_url):
+        base = self.options.base_url
+        if url.startswith(base + "/") or same_origin(url, base):
             headers["Authorization"] = f"Bearer {self.options.require_token()}"
         if extra:
             headers.update(extra)
         return headers
+
+    def timeout_for(self, kind: RequestKind, hold: float | None) -> httpx.Timeout:
+        """The timeout of a request kind (cached: options never change on a client)."""
+        key = (kind, hold)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = self._timeouts[key] = kind_timeout(self.options.timeout, kind, hold=hold)
+        return timeout
 
     async def request(
         self,
@@ -168,7 +178,7 @@ class AsyncAPIClient:
         """
         url = self.url(path_or_url)
         request_headers = self.headers(url, headers)
-        base_timeout = kind_timeout(self.options.timeout, kind, hold=hold)
+        base_timeout = self.timeout_for(kind, hold)
         policy = self.options.retry
         connection = self.connection
         http = connection.http()
@@ -248,7 +258,7 @@ class AsyncAPIClient:
         The caller must close the response (``await response.aclose()``).
         """
         request_headers = self.headers(url, headers)
-        base_timeout = timeout or kind_timeout(self.options.timeout, kind)
+        base_timeout = timeout or self.timeout_for(kind, None)
         policy = self.options.retry
         http = self.connection.http()
         attempt = 0
