@@ -27,7 +27,16 @@ def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, and the generated-code check."""
     session.install(*group("lint"))
     session.run("python", "scripts/gen_sync.py", "--check")
-    session.run("ruff", "check", "replicate_async", "tests", "scripts", "examples", "benchmarks", "noxfile.py")
+    session.run(
+        "ruff",
+        "check",
+        "replicate_async",
+        "tests",
+        "scripts",
+        "examples",
+        "benchmarks",
+        "noxfile.py",
+    )
     session.run(
         "ruff",
         "format",

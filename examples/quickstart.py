@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _support import open_client  # noqa: E402
+from _support import open_client
 
-import replicate_async  # noqa: E402
+import replicate_async
 
 ECHO = os.environ.get("QUICKSTART_TEXT_MODEL", "demo/echo")
 IMAGE = os.environ.get("QUICKSTART_IMAGE_MODEL", "demo/image")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -59,8 +59,8 @@ NOW = 1_700_000_000.0
         ("0", 0.0),
         ("1.5", 1.5),
         (" 7 ", 7.0),
-        (format_datetime(datetime.fromtimestamp(NOW + 30, timezone.utc), usegmt=True), 30.0),
-        (format_datetime(datetime.fromtimestamp(NOW - 30, timezone.utc), usegmt=True), 0.0),
+        (format_datetime(datetime.fromtimestamp(NOW + 30, UTC), usegmt=True), 30.0),
+        (format_datetime(datetime.fromtimestamp(NOW - 30, UTC), usegmt=True), 0.0),
         (None, None),
         ("", None),
         ("-3", None),
@@ -318,7 +318,7 @@ def test_progress_parsing() -> None:
     st.datetimes(
         min_value=datetime(1970, 1, 2),
         max_value=datetime(9998, 1, 1),
-        timezones=st.just(timezone.utc),
+        timezones=st.just(UTC),
     ),
     st.integers(min_value=0, max_value=9),
 )
@@ -391,7 +391,7 @@ def test_prediction_fields_from_a_recording() -> None:
     p = structure(body, Prediction)
     assert p.id == "vgcm4plb7tgzlyznry5d5jkgvu" and p.status == "succeeded"
     assert p.metrics is not None and p.metrics.predict_time == pytest.approx(3.804328)
-    assert p.created_at == datetime(2023, 8, 16, 18, 57, 8, 360785, tzinfo=timezone.utc)
+    assert p.created_at == datetime(2023, 8, 16, 18, 57, 8, 360785, tzinfo=UTC)
     assert p.progress is not None and p.progress.current == p.progress.total
     assert "logs" not in repr(p) and "input" not in repr(p)
 
