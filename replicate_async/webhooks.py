@@ -123,7 +123,8 @@ def verify(
 
     Raises:
         TypeError: `body` is not bytes or str, `headers` is neither a mapping nor a sequence
-            of pairs, or `secret` is not a str or `WebhookSecret`.
+            of pairs, `secret` is not a str or `WebhookSecret`, or `tolerance`/`now` is not
+            a number.
         ValueError: `tolerance` or `now` is not a finite number (`tolerance` must be > 0).
         WebhookSecretError: The secret is empty or not valid base64; the message never
             contains it.
@@ -219,11 +220,8 @@ def sign(
     elif timestamp < 0:
         raise ValueError("timestamp must not be negative")
     timestamp_text = str(timestamp)
-    try:
-        id_bytes = msg_id.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("msg_id cannot be encoded as UTF-8") from None
-    digest = _signature(key, id_bytes, timestamp_text.encode("ascii"), raw_body)
+    # isprintable() above rejects lone surrogates, so the id always encodes.
+    digest = _signature(key, msg_id.encode("utf-8"), timestamp_text.encode("ascii"), raw_body)
     return {
         _ID_HEADER: msg_id,
         _TIMESTAMP_HEADER: timestamp_text,
@@ -377,12 +375,10 @@ def _decode_secret(secret: object) -> bytes:
     if not text or not text.isascii() or len(text) % 4 == 1:
         raise invalid
     try:
-        key = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+        # Never empty: `text` has at least 2 base64 characters here.
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise invalid from None
-    if not key:
-        raise invalid
-    return key
 
 
 def _decode_json(body: object) -> object:
