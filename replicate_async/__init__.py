@@ -20,7 +20,7 @@ from collections.abc import Sequence as _Sequence
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from . import _default
+from . import _default, webhooks
 from ._async.client import AsyncClient
 from ._async.file_output import AsyncFileOutput
 from ._exceptions import (
@@ -85,7 +85,6 @@ if _TYPE_CHECKING:
     from ._async.predictions import AsyncPredictions
     from ._async.streaming import AsyncPredictionStream
     from ._async.trainings import AsyncTrainings
-    from ._async.webhooks import AsyncWebhooks
     from ._sync.client import Client
     from ._sync.file_output import FileOutput
     from .types import Prediction as _Prediction
@@ -223,7 +222,6 @@ if _TYPE_CHECKING:
     collections: AsyncCollections
     hardware: AsyncHardware
     account: AsyncAccount
-    webhooks: AsyncWebhooks
 else:
     predictions = _default.ResourceProxy("predictions")
     models = _default.ResourceProxy("models")
@@ -233,7 +231,6 @@ else:
     collections = _default.ResourceProxy("collections")
     hardware = _default.ResourceProxy("hardware")
     account = _default.ResourceProxy("account")
-    webhooks = _default.ResourceProxy("webhooks")
 
 _LAZY = {
     "Client": ("._sync.client", "Client"),
