@@ -15,6 +15,7 @@ __all__ = [
     "guess_mime",
     "is_file_leaf",
     "leaf_name",
+    "read_leaf",
 ]
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
