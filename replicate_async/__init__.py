@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib as _contextlib
 from collections.abc import Callable as _Callable
 from collections.abc import Sequence as _Sequence
-from typing import TYPE_CHECKING as _TYPE_CHECKING
+import typing as _typing
 from typing import Any as _Any
 
 from . import _default, webhooks
@@ -75,7 +75,7 @@ from .types import (
     WebhookSecret,
 )
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from ._async.account import AsyncAccount
     from ._async.collections import AsyncCollections
     from ._async.deployments import AsyncDeployments
@@ -213,7 +213,7 @@ def stream(
     )
 
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     predictions: AsyncPredictions
     models: AsyncModels
     deployments: AsyncDeployments

@@ -76,8 +76,10 @@ def read_leaf(value: Any) -> bytes:
         if size >= MAX_UPLOAD_BYTES:
             raise ValueError(f"{value} is {size} bytes: files must be less than 100 MB")
         return Path(value).read_bytes()
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, bytes | bytearray):
         return bytes(value)
+    if isinstance(value, memoryview):
+        return value.tobytes()
     data = value.read()
     if not isinstance(data, bytes | bytearray):
         raise TypeError("a file input's read() must return bytes: open it in binary mode")

@@ -185,7 +185,7 @@ def structure_page(payload: object, item: type[T]) -> Page[T]:
     raw = cast("Mapping[str, Any]", payload)
     results: object = raw.get("results") or []
     if not isinstance(results, list):
-        raise ResponseDecodingError("the page's results are not a list", payload=payload)
+        raise ResponseDecodingError("the page's results are not a list", payload=raw)
     items = [structure(r, item) for r in cast("list[object]", results)]
     nxt, prev = raw.get("next"), raw.get("previous")
     return Page(

@@ -50,7 +50,7 @@ async def upload_file(
 SYNC_ASYNC_FILE = "the sync Client cannot read an async file object: pass a Path, bytes or a file"
 
 
-def _as_bytes(data: object) -> bytes:
+def ensure_bytes(data: object) -> bytes:
     if not isinstance(data, bytes | bytearray):
         raise TypeError("a file input's read() must return bytes: open it in binary mode")
     return bytes(data)
@@ -59,7 +59,7 @@ def _as_bytes(data: object) -> bytes:
 async def _read(value: Any) -> bytes:
     read = getattr(value, "read", None)
     if read is not None and inspect.iscoroutinefunction(read):
-        return _as_bytes(await read())  # sync: raise TypeError(SYNC_ASYNC_FILE)
+        return ensure_bytes(await read())  # sync: raise TypeError(SYNC_ASYNC_FILE)
     return await AsyncRuntime.run_in_thread(read_leaf, value)
 
 
