@@ -140,7 +140,7 @@ class APIStatusError(ReplicateError):
         self.title = _str_or_none(problem.get("title"))
         self.detail = _str_or_none(problem.get("detail"))
         self.instance = _str_or_none(problem.get("instance"))
-        self.retry_after = retry_after_hint(response.headers, problem or body)
+        self.retry_after = retry_after_hint(response.headers, problem)
         self.request_id = _request_id(response.headers)
         self.hint = hint
         self.attempts = attempts
