@@ -64,6 +64,7 @@ class Clock:
         self._timers: list[_Timer] = []
         self._seq = 0
         self._busy = 0
+        self._sleeping = 0
         self._wakeup: anyio.Event | None = None
         self._idle: anyio.Event | None = None
 
@@ -118,10 +119,15 @@ class Clock:
         self._poke()
         return timer
 
+    def _settled(self) -> bool:
+        # Busy work sleeping on a virtual clock finishes without help in instant mode, so it
+        # counts as unsettled there; in manual mode it waits for `advance`.
+        return self._busy == 0 and (self.mode == "manual" or self._sleeping == 0)
+
     def _poke(self) -> None:
         if self._wakeup is not None:
             self._wakeup.set()
-        if self._busy == 0 and self._idle is not None:
+        if self._idle is not None and self._settled():
             self._idle.set()
 
     def _fire_due(self) -> None:
@@ -133,6 +139,7 @@ class Clock:
             timer.fired = True
             if timer.busy:
                 self._busy += 1
+                self._sleeping -= 1
             timer.callback()
 
     def _next_when(self) -> float | None:
@@ -157,6 +164,7 @@ class Clock:
         timer = self._push(when, event.set, busy)
         if busy:
             self._busy -= 1
+            self._sleeping += 1
             self._poke()
         try:
             await event.wait()
@@ -165,6 +173,7 @@ class Clock:
                 timer.cancelled = True
                 if busy:
                     self._busy += 1
+                    self._sleeping -= 1
             raise
 
     @contextlib.contextmanager
@@ -201,11 +210,9 @@ class Clock:
         self._poke()
 
     async def wait_idle(self) -> None:
-        """Wait until no emulator task is busy."""
-        while self._busy > 0:
+        """Wait until no emulator task is busy (nor, unless manual, asleep on the clock)."""
+        while not self._settled():
             self._idle = anyio.Event()
-            if self._busy == 0:
-                break
             await self._idle.wait()
         await anyio.lowlevel.checkpoint()
 
@@ -241,3 +248,4 @@ class Clock:
             timer.cancelled = True
         self._timers.clear()
         self._busy = 0
+        self._sleeping = 0

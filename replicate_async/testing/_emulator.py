@@ -462,7 +462,13 @@ class Emulator:
         self.portal().call(self.advance, seconds)
 
     async def settle(self) -> None:
-        """Wait until no model, and no webhook delivery, is busy (all asleep or done)."""
+        """Wait until every model run and webhook delivery is done or blocked.
+
+        With the instant or real clock, work sleeping on the emulator clock counts as
+        unfinished (it wakes by itself); with the manual clock, sleeping work is settled (it
+        waits for `advance`). Work waiting on anything else (a model awaiting your event) keeps
+        this waiting.
+        """
         await self.core.clock.wait_idle()
 
     # -- lifecycle -----------------------------------------------------------------------------

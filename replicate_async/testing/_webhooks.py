@@ -14,8 +14,9 @@ trigger ``completed`` is not established, and the emulator sends it.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -57,7 +58,12 @@ class WebhookDelivery:
     """Why the request failed, if it did."""
     job_id: str = ""
     """The prediction or training id."""
-    extra: dict[str, Any] = field(default_factory=lambda: dict[str, Any]())
+    sent_at: float = 0.0
+    """When it was sent, in emulator-clock Unix seconds."""
+
+    def json(self) -> Any:
+        """The body, parsed."""
+        return json.loads(self.body)
 
     @property
     def ok(self) -> bool:
@@ -69,7 +75,7 @@ class _Worker:
     def __init__(self, dispatcher: WebhookDispatcher, job: Job) -> None:
         self.dispatcher = dispatcher
         self.job = job
-        self.start_pending = False
+        self.start_pending: bytes | None = None
         self.throttled_pending: str | None = None
         self.completed_pending = False
         self.finished = False
@@ -82,7 +88,8 @@ class _Worker:
         if self.finished:
             return
         if kind == "start":
-            self.start_pending = True
+            # The start body is the state at start, not whatever it is when the POST goes out.
+            self.start_pending = self.dispatcher.body(self.job)
         elif kind == "completed":
             self.completed_pending = True
             if self.throttle_scope is not None:
@@ -109,9 +116,9 @@ class _Worker:
     async def _drain(self) -> None:
         core = self.dispatcher.core
         while True:
-            if self.start_pending:
-                self.start_pending = False
-                await self.dispatcher.send(self.job, "start", retry=False)
+            if self.start_pending is not None:
+                body, self.start_pending = self.start_pending, None
+                await self.dispatcher.send(self.job, "start", retry=False, body=body)
             elif self.completed_pending:
                 self.completed_pending = False
                 self.throttled_pending = None
@@ -128,8 +135,7 @@ class _Worker:
                     self.throttle_scope = None
                     continue
                 kind, self.throttled_pending = self.throttled_pending, None
-                self.last_throttled = core.clock.now()
-                await self.dispatcher.send(self.job, kind, retry=False)
+                self.last_throttled = await self.dispatcher.send(self.job, kind, retry=False)
             else:
                 return
 
@@ -170,15 +176,21 @@ class WebhookDispatcher:
         """Drop a finished worker."""
         self._workers.pop(job.id, None)
 
-    async def send(self, job: Job, event: str, *, retry: bool) -> None:
-        """Deliver one message (with retries for the terminal one)."""
+    def body(self, job: Job) -> bytes:
+        """The delivery body: the job as ``GET`` returns it now."""
+        return dumps(self.core.renderer().job(self.core.touch(job), via="get"))
+
+    async def send(self, job: Job, event: str, *, retry: bool, body: bytes | None = None) -> float:
+        """Deliver one message (with retries for the terminal one); returns when it went out."""
         from replicate_async.webhooks import sign
 
         core = self.core
         url = job.webhook
+        first = core.now()
         if url is None:
-            return
-        body = dumps(core.renderer().job(core.touch(job), via="get"))
+            return first
+        if body is None:
+            body = self.body(job)
         msg_id = "msg_" + core.ids.token(24)
         delays = core.options.webhook_retry_delays if retry else ()
         for attempt in range(1, len(delays) + 2):
@@ -187,15 +199,17 @@ class WebhookDispatcher:
                 "user-agent": "replicate-webhooks/emulator",
                 **sign(body, secret=core.webhook_secret, msg_id=msg_id, timestamp=int(core.now())),
             }
+            sent_at = core.now()
+            if attempt == 1:
+                first = sent_at
             status, error = await self._post(url, headers, body)
             self.deliveries.append(
-                WebhookDelivery(url, event, attempt, headers, body, status, error, job.id)
+                WebhookDelivery(url, event, attempt, headers, body, status, error, job.id, sent_at)
             )
-            if status is not None and 200 <= status < 300:
-                return
-            if attempt > len(delays):
-                return
+            if (status is not None and 200 <= status < 300) or attempt > len(delays):
+                return first
             await core.clock.sleep(delays[attempt - 1])
+        return first
 
     async def _post(
         self, url: str, headers: dict[str, str], body: bytes
