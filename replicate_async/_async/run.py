@@ -60,7 +60,23 @@ async def wait_for_prediction(
     cancel_on_exit: bool,
     on_progress: Callable[[Prediction], object] | None,
 ) -> Prediction:
-    """Wait until `prediction` is terminal."""
+    """Wait until `prediction` is terminal.
+
+    With a stream URL and a free stream slot (`max_streams`), the stream's done event says
+    when it finished (then one GET reads the final state); otherwise it is polled.
+    """
+    urls = prediction.urls
+    if urls is not None and urls.stream:
+        from .streaming import stream_slot_free, wait_with_stream
+
+        if stream_slot_free(api):
+            return await wait_with_stream(
+                api,
+                prediction,
+                deadline=deadline,
+                cancel_on_exit=cancel_on_exit,
+                on_progress=on_progress,
+            )
     return await wait_until_terminal(
         api, prediction, deadline=deadline, cancel_on_exit=cancel_on_exit, on_progress=on_progress
     )
