@@ -306,8 +306,10 @@ class Emulator:
                 is_official=official,
             )
             store.models[ref] = model
-        model.description = description or (doc.splitlines()[0] if doc else model.description)
-        model.readme = readme or doc or model.readme
+        if description is not None or model.description is None:
+            model.description = description or (doc.splitlines()[0] if doc else None)
+        if readme is not None or model.readme is None:
+            model.readme = readme or doc
         for key, value in (
             ("github_url", github_url),
             ("paper_url", paper_url),
