@@ -936,7 +936,7 @@ class App:
         """POST /predictions/{id}/cancel: 200; a terminal prediction comes back unchanged."""
         job = self._job(params[0])
         self.core.runner.cancel(job)
-        return self._json(200, self._renderer(request).job(job, via="create"))
+        return self._json(200, self._renderer(request).job(job, via="create", full=True))
 
     # -- trainings ----------------------------------------------------------------------------
 
@@ -1000,13 +1000,14 @@ class App:
     async def trainings_get(self, request: Request, params: list[str]) -> Response:
         """GET /trainings/{id}."""
         job = self._job(params[0], "training")
-        return self._json(200, self._renderer(request).job(job), ("allow", "OPTIONS, GET"))
+        rendered = self._renderer(request).job(job, full=True)
+        return self._json(200, rendered, ("allow", "OPTIONS, GET"))
 
     async def trainings_cancel(self, request: Request, params: list[str]) -> Response:
         """POST /trainings/{id}/cancel."""
         job = self._job(params[0], "training")
         self.core.runner.cancel(job)
-        return self._json(200, self._renderer(request).job(job, via="create"))
+        return self._json(200, self._renderer(request).job(job, via="create", full=True))
 
     # -- deployments --------------------------------------------------------------------------
 

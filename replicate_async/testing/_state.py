@@ -440,8 +440,18 @@ class Renderer:
         data = event.data
         return data if isinstance(data, str) else self.file_url(data)
 
-    def job(self, job: Job, *, via: Literal["create", "get"] = "get") -> dict[str, Any]:
-        """A prediction or training object."""
+    def job(
+        self, job: Job, *, via: Literal["create", "get"] = "get", full: bool = False
+    ) -> dict[str, Any]:
+        """A prediction or training object.
+
+        `via` picks the URL family of a training (create and cancel responses name it under
+        /predictions, GET under /trainings, as recorded). `full` asks for the 2023 serializer
+        of cancel responses and training reads in ``omit_unset`` mode: every key, unset ones
+        null, plus the legacy ``webhook_completed``.
+        """
+        if self.omit_unset and full:
+            return self._legacy_full(job, via=via)
         if job.kind == "training":
             return self._training(job, via=via)
         return self._prediction(job)
@@ -451,7 +461,8 @@ class Renderer:
         urls = {"cancel": f"{get}/cancel", "get": get}
         if not self.omit_unset and job.kind == "prediction":
             urls["web"] = f"{self.surface.web_base}{job.id}"
-        if job.stream_token is not None:
+        # Before July 2024 a stream URL came only with "stream": true in the request.
+        if job.stream_token is not None and (not self.omit_unset or job.stream_flag):
             urls["stream"] = f"{self.surface.stream_base}{job.stream_token}"
         return urls
 
@@ -490,8 +501,6 @@ class Renderer:
         return out
 
     def _training(self, job: Job, *, via: str) -> dict[str, Any]:
-        # Create and cancel responses name the job under /predictions, GET under /trainings
-        # (recorded; CONTRACT §1.4).
         kind = "trainings" if via == "get" else "predictions"
         out: dict[str, Any] = {
             "id": job.id,
@@ -506,8 +515,6 @@ class Renderer:
             out["source"] = "api"
         if job.output is not None:
             out["output"] = self.output(job)
-        elif self.omit_unset and job.is_terminal():
-            out["output"] = None
         out["created_at"] = job.created_at.text
         if job.started_at is not None:
             out["started_at"] = job.started_at.text
@@ -516,6 +523,30 @@ class Renderer:
         if job.metrics is not None:
             out["metrics"] = dict(job.metrics)
         out["urls"] = self._urls(job, kind)
+        return out
+
+    def _legacy_full(self, job: Job, *, via: str) -> dict[str, Any]:
+        kind = "trainings" if job.kind == "training" and via == "get" else "predictions"
+        out: dict[str, Any] = {
+            "completed_at": job.completed_at.text if job.completed_at is not None else None,
+            "created_at": job.created_at.text,
+            "error": job.error,
+            "id": job.id,
+            "input": job.input,
+            "logs": job.logs,
+            "metrics": dict(job.metrics) if job.metrics is not None else {},
+            "output": self.output(job),
+            "started_at": job.started_at.text if job.started_at is not None else None,
+            "status": job.status,
+            "urls": self._urls(job, kind),
+            "model": job.model,
+            "version": job.version_id,
+            "webhook_completed": None,
+        }
+        if job.deadline is not None:
+            out["deadline"] = job.deadline.text
+        if job.deployment is not None:
+            out["deployment"] = job.deployment
         return out
 
     def version(self, version: Version) -> dict[str, Any]:

@@ -185,7 +185,7 @@ async def test_registered_model_objects_and_versions(emu: Emulator, api: httpx.A
     assert model["description"] == "Does things"
     assert model["latest_version"]["id"] == second
     versions = (await api.get("/models/acme/thing/versions")).json()["results"]
-    assert [v["id"] for v in versions][0] == second
+    assert versions[0]["id"] == second
     assert len(versions) == 2
     version = (await api.get(f"/models/acme/thing/versions/{second}")).json()
     schema = version["openapi_schema"]["components"]["schemas"]
