@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 
 COUNTS = {"requests": 0}
+SEEN: dict[str, int] = {}
 
 
 def prediction(pid: str, status: str, base: str, output: Any = None, stream: bool = False) -> bytes:
@@ -80,8 +81,16 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if path.startswith("/v1/predictions/"):
         pid = path.split("/")[3]
         tokens = int(pid.rsplit("-", 1)[-1]) if "-" in pid else 0
-        output = [f"tok{i} " for i in range(tokens)] if tokens else "done"
-        await respond(send, 200, prediction(pid, "succeeded", base, output, stream=bool(tokens)))
+        if not tokens:
+            await respond(send, 200, prediction(pid, "succeeded", base, "done"))
+            return
+        # A streaming prediction is running when first read, and finished afterwards.
+        SEEN[pid] = SEEN.get(pid, 0) + 1
+        if SEEN[pid] == 1:
+            await respond(send, 200, prediction(pid, "processing", base, None, stream=True))
+        else:
+            output = [f"tok{i} " for i in range(tokens)]
+            await respond(send, 200, prediction(pid, "succeeded", base, output, stream=True))
         return
     if scope["method"] == "POST" and path.endswith("/predictions"):
         pid = f"p{COUNTS['requests']}"

@@ -1,0 +1,360 @@
+# GENERATED from replicate_async/_async/api_client.py by scripts/gen_sync.py. DO NOT EDIT.
+"""APIClient: one logical API call, from limiter slot to decoded response.
+
+Every request of the SDK goes through `APIClient.request` (or `open_stream` for responses
+read incrementally): the limiter slot, the rate gate, the per-kind timeout, the retry loop, the
+error mapping and the per-request Authorization header live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .._concurrency import Limiter, Runtime
+from .._config import ClientOptions
+from .._exceptions import APIConnectionError, APITimeoutError, from_response, retry_after_hint
+from .._http import same_origin, user_agent
+from .._logging import logger, redact
+from .._ratelimit import LimitClass, RateGate
+from .._retry import RequestKind, RetryDecision, is_unsent, kind_timeout
+
+__all__ = ["APIClient", "Connection"]
+
+_JSON_ACCEPT = "application/json"
+
+
+class Connection:
+    """The resources shared by a client and its `with_options` copies.
+
+    The httpx client and the limiters are bound to one event loop. When a client that owns its
+    pool is used from a new loop after the old one closed (a second ``asyncio.run()``), the
+    pool and limiters are rebuilt; while the old loop still runs, the call is refused.
+    """
+
+    def __init__(
+        self,
+        options: ClientOptions,
+        *,
+        http_client: httpx.Client | None,
+        transport: httpx.BaseTransport | None,
+    ) -> None:
+        if http_client is not None and transport is not None:
+            raise ValueError("pass either http_client= or transport=, not both")
+        self._options = options
+        self._user_client = http_client
+        self._transport = transport
+        self._http: httpx.Client | None = http_client
+        self._limiter: Limiter | None = None
+        self._stream_limiter: Limiter | None = None
+        self._loop: object = None
+        self._bound = False
+        self.gate = RateGate()
+        self.closed = False
+        self.user_agent = user_agent(options.user_agent_suffix)
+
+    @property
+    def owns_http(self) -> bool:
+        """Whether the connection created (and so must close) its httpx client."""
+        return self._user_client is None
+
+    def _bind(self) -> None:
+        if self.closed:
+            raise RuntimeError("this client is closed: create a new client")
+        key = Runtime.loop_key()
+        if self._bound and key == self._loop:
+            return
+        if self._bound:
+            if self._user_client is not None or Runtime.loop_is_alive(self._loop):
+                raise RuntimeError(
+                    "this client is bound to another event loop that is still running: "
+                    "use one client per event loop"
+                )
+            # The old loop is gone; its connections died with it.
+            self._http = None
+        self._loop = key
+        self._bound = True
+        self._limiter = Limiter(self._options.max_concurrency)
+        self._stream_limiter = Limiter(self._options.max_streams)
+        if self._http is None:
+            opts = self._options
+            self._http = httpx.Client(
+                transport=self._transport,
+                timeout=opts.timeout,
+                limits=httpx.Limits(
+                    max_connections=opts.max_concurrency + opts.max_streams,
+                    max_keepalive_connections=opts.max_concurrency + opts.max_streams,
+                ),
+                headers={"User-Agent": self.user_agent},
+                follow_redirects=False,
+                trust_env=True,
+            )
+
+    def http(self) -> httpx.Client:
+        """The httpx client for the running loop."""
+        self._bind()
+        assert self._http is not None
+        return self._http
+
+    def limiter(self) -> Limiter:
+        """The in-flight request limiter for the running loop."""
+        self._bind()
+        assert self._limiter is not None
+        return self._limiter
+
+    def stream_limiter(self) -> Limiter:
+        """The concurrent-stream limiter for the running loop."""
+        self._bind()
+        assert self._stream_limiter is not None
+        return self._stream_limiter
+
+    def close(self) -> None:
+        """Close the pool if this connection owns it; later calls are refused."""
+        if self.closed:
+            return
+        self.closed = True
+        http, self._http = self._http, None
+        if http is not None and self._user_client is None:
+            http.close()
+
+
+class APIClient:
+    """Sends API requests with the client's options over a shared `Connection`."""
+
+    def __init__(self, options: ClientOptions, connection: Connection) -> None:
+        self.options = options
+        self.connection = connection
+        self._timeouts: dict[tuple[str, float | None], httpx.Timeout] = {}
+
+    def url(self, path_or_url: str) -> str:
+        """An absolute URL: `path_or_url` itself, or joined onto the base URL."""
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return f"{self.options.base_url}/{path_or_url.lstrip('/')}"
+
+    def headers(self, url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Per-request headers; the token goes only to the API origin."""
+        headers: dict[str, str] = {"Accept": _JSON_ACCEPT}
+        if not self.connection.owns_http:
+            headers["User-Agent"] = self.connection.user_agent
+        base = self.options.base_url
+        if url.startswith(base + "/") or same_origin(url, base):
+            headers["Authorization"] = f"Bearer {self.options.require_token()}"
+        if extra:
+            headers.update(extra)
+        return headers
+
+    def timeout_for(self, kind: RequestKind, hold: float | None) -> httpx.Timeout:
+        """The timeout of a request kind (cached: options never change on a client)."""
+        key = (kind, hold)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = self._timeouts[key] = kind_timeout(self.options.timeout, kind, hold=hold)
+        return timeout
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        kind: RequestKind,
+        json: Any = None,
+        content: bytes | str | None = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        hold: float | None = None,
+        limit_class: LimitClass = "other",
+        deadline: float | None = None,
+    ) -> httpx.Response:
+        """Send one logical request, retrying as its `kind` allows; return a 2xx/3xx response.
+
+        Raises the typed `APIStatusError` subclass for error statuses and `APIConnectionError`
+        (or `APITimeoutError`) for transport failures. With a `deadline` (monotonic seconds),
+        each attempt's timeout is clipped to the time left and no retry starts after it.
+        """
+        url = self.url(path_or_url)
+        request_headers = self.headers(url, headers)
+        base_timeout = self.timeout_for(kind, hold)
+        policy = self.options.retry
+        connection = self.connection
+        http = connection.http()
+        limiter = connection.limiter()
+        attempt = 0
+        while True:
+            wait = connection.gate.delay(limit_class, Runtime.now())
+            if wait > 0:
+                Runtime.sleep(_clip(wait, deadline))
+            timeout = _clip_timeout(base_timeout, deadline)
+            started = Runtime.now()
+            decision: RetryDecision
+            with limiter:
+                try:
+                    response = http.request(
+                        method,
+                        url,
+                        json=json,
+                        content=content,
+                        files=files,
+                        data=data,
+                        params=params,
+                        headers=request_headers,
+                        timeout=timeout,
+                    )
+                except httpx.TransportError as exc:
+                    decision = policy.for_error(kind, exc, attempt)
+                    _log_call(method, url, type(exc).__name__, started)
+                    if not decision.retry or _past(deadline, decision.delay):
+                        raise _connection_error(exc, attempt + 1) from exc
+                else:
+                    status = response.status_code
+                    _log_call(method, url, status, started)
+                    if status < 400:
+                        return response
+                    hint = retry_after_hint(response.headers, _peek_json(response))
+                    if status == 429:
+                        connection.gate.throttled(
+                            limit_class,
+                            Runtime.now(),
+                            hint if hint is not None else policy.backoff(attempt),
+                        )
+                    decision = policy.for_status(kind, status, hint, attempt)
+                    if not decision.retry or _past(deadline, decision.delay):
+                        raise from_response(response, attempts=attempt + 1)
+            logger.info(
+                "retrying %s %s in %.2f s (attempt %d of %d): %s",
+                method,
+                redact(httpx.URL(url).path),
+                decision.delay,
+                attempt + 2,
+                policy.max_retries + 1,
+                decision.reason,
+            )
+            Runtime.sleep(decision.delay)
+            attempt += 1
+
+    def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
+        """`request`, then decode the JSON body (``None`` for an empty body)."""
+        response = self.request(method, path_or_url, **kwargs)
+        if not response.content:
+            return None
+        return response.json()
+
+    def open_stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        kind: RequestKind,
+        headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
+    ) -> httpx.Response:
+        """Open a response to be read incrementally; opening is retried like a read.
+
+        The caller must close the response (``response.close()``).
+        """
+        request_headers = self.headers(url, headers)
+        base_timeout = timeout or self.timeout_for(kind, None)
+        policy = self.options.retry
+        http = self.connection.http()
+        attempt = 0
+        while True:
+            started = Runtime.now()
+            request = http.build_request(
+                method, url, headers=request_headers, timeout=_clip_timeout(base_timeout, deadline)
+            )
+            try:
+                response = http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                decision = policy.for_error(kind, exc, attempt)
+                _log_call(method, url, type(exc).__name__, started)
+                if not decision.retry or _past(deadline, decision.delay):
+                    raise _connection_error(exc, attempt + 1) from exc
+            else:
+                _log_call(method, url, response.status_code, started)
+                if response.status_code < 400:
+                    return response
+                try:
+                    response.read()
+                finally:
+                    response.close()
+                hint = retry_after_hint(response.headers, _peek_json(response))
+                decision = policy.for_status(kind, response.status_code, hint, attempt)
+                if not decision.retry or _past(deadline, decision.delay):
+                    raise from_response(response, attempts=attempt + 1)
+            Runtime.sleep(decision.delay)
+            attempt += 1
+
+
+def _clip(seconds: float, deadline: float | None) -> float:
+    if deadline is None:
+        return seconds
+    return max(0.0, min(seconds, deadline - Runtime.now()))
+
+
+def _past(deadline: float | None, delay: float) -> bool:
+    return deadline is not None and Runtime.now() + delay >= deadline
+
+
+def _clip_timeout(timeout: httpx.Timeout, deadline: float | None) -> httpx.Timeout:
+    if deadline is None:
+        return timeout
+    left = max(0.001, deadline - Runtime.now())
+    assert timeout.connect is not None
+    assert timeout.read is not None
+    assert timeout.write is not None
+    return httpx.Timeout(
+        connect=min(timeout.connect, left),
+        read=min(timeout.read, left),
+        write=min(timeout.write, left),
+        pool=timeout.pool,
+    )
+
+
+def _peek_json(response: httpx.Response) -> object:
+    content_type = response.headers.get("content-type", "").lower()
+    if "json" not in content_type or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _connection_error(exc: httpx.TransportError, attempts: int) -> APIConnectionError:
+    sent = not is_unsent(exc)
+    try:
+        request: httpx.Request | None = exc.request
+    except RuntimeError:
+        request = None
+    where = f" ({request.method} {redact(request.url.path)})" if request is not None else ""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"the request timed out{where}: {type(exc).__name__}",
+            request=request,
+            request_sent=sent,
+            attempts=attempts,
+        )
+    detail = redact(str(exc)) or type(exc).__name__
+    return APIConnectionError(
+        f"the connection failed{where}: {detail}",
+        request=request,
+        request_sent=sent,
+        attempts=attempts,
+    )
+
+
+def _log_call(method: str, url: str, outcome: object, started: float) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %s (%.0f ms)",
+            method,
+            redact(httpx.URL(url).path),
+            outcome,
+            (Runtime.now() - started) * 1000,
+        )

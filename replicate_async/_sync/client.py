@@ -1,0 +1,285 @@
+# GENERATED from replicate_async/_async/client.py by scripts/gen_sync.py. DO NOT EDIT.
+"""Client: configuration, lifecycle, resources, run() and stream()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+import httpx
+
+from .._config import ClientOptions, resolve_options, to_timeout
+from .._retry import RetryPolicy
+from .._types import NOT_GIVEN, InputMapping, NotGiven, TimeoutLike, WebhookEventName
+from ..types.predictions import Prediction
+from .account import Account
+from .api_client import APIClient, Connection
+from .collections import Collections
+from .deployments import Deployments
+from .files import Files
+from .hardware import Hardware
+from .models import Models
+from .predictions import Predictions, resolve_target
+from .run import run_prediction
+from .trainings import Trainings
+from .webhooks import Webhooks
+
+if TYPE_CHECKING:
+    from .streaming import PredictionStream
+
+__all__ = ["Client"]
+
+
+class Client:
+    """A client for Replicate's HTTP API.
+
+    Use it as a context manager (``with Client() as client``) or call `close`. One
+    client is safe to share between any number of concurrent tasks: it bounds its own in-flight
+    requests (`max_concurrency`) and pauses sibling requests after a 429.
+
+    Args:
+        api_token: The API token; defaults to the REPLICATE_API_TOKEN environment variable.
+        base_url: The API base URL (with or without /v1); defaults to REPLICATE_BASE_URL, else
+            https://api.replicate.com/v1.
+        timeout: Per-HTTP-request timeout in seconds or an `httpx.Timeout` (default 30 s,
+            connect 5 s). `run(timeout=...)` is the overall deadline of one prediction.
+        max_retries: Retries after a retryable failure (default 3). Prediction creates are
+            retried only when the request provably never reached the server, or on 429.
+        max_retry_after: The longest server-requested wait to sleep on (default 60 s); a longer
+            one raises `RateLimitError` at once.
+        poll_interval: The first interval of the adaptive poll schedule (default 0.5 s, or
+            REPLICATE_POLL_INTERVAL).
+        max_concurrency: In-flight API requests at most (default 64).
+        max_streams: Concurrent server-sent event streams at most (default 16).
+        file_encoding: ``"upload"`` (default) sends file inputs through the Files API;
+            ``"data-uri"`` inlines them, up to `max_data_uri_bytes` in all.
+        max_data_uri_bytes: The data-URI budget of one input (default 256 KiB).
+        user_agent_suffix: Appended to the User-Agent, for libraries built on replicate_async.
+        file_output_prefixes: Extra URL prefixes whose output strings become file outputs
+            (the emulator passes its own delivery URL).
+        http_client: Your own `httpx.Client` (never closed by replicate_async, never given
+            a default Authorization header).
+        transport: An httpx transport for the client's own pool (for tests: the emulator's
+            in-process transport, `httpx.MockTransport`).
+    """
+
+    def __init__(
+        self,
+        api_token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: TimeoutLike | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_retry_after: float | NotGiven = NOT_GIVEN,
+        poll_interval: float | NotGiven = NOT_GIVEN,
+        max_concurrency: int = 64,
+        max_streams: int = 16,
+        file_encoding: Literal["upload", "data-uri"] = "upload",
+        max_data_uri_bytes: int = 256 * 1024,
+        user_agent_suffix: str | None = None,
+        file_output_prefixes: Sequence[str] = (),
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        options = resolve_options(
+            api_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_after=max_retry_after,
+            poll_interval=poll_interval,
+            max_concurrency=max_concurrency,
+            max_streams=max_streams,
+            file_encoding=file_encoding,
+            max_data_uri_bytes=max_data_uri_bytes,
+            user_agent_suffix=user_agent_suffix,
+            file_output_prefixes=tuple(file_output_prefixes),
+        )
+        connection = Connection(options, http_client=http_client, transport=transport)
+        self._setup(options, connection, child=False)
+
+    def _setup(self, options: ClientOptions, connection: Connection, *, child: bool) -> None:
+        self._options = options
+        self._connection = connection
+        self._child = child
+        self._api = APIClient(options, connection)
+        self.predictions = Predictions(self._api)
+        """Predictions: create, get, list, iter, cancel, wait, stream."""
+        self.models = Models(self._api)
+        """Models, their versions, examples and README; search."""
+        self.deployments = Deployments(self._api)
+        """Deployments and their predictions."""
+        self.trainings = Trainings(self._api)
+        """Trainings: create, get, list, iter, cancel, wait."""
+        self.files = Files(self._api)
+        """The Files API: create, get, list, iter, delete."""
+        self.collections = Collections(self._api)
+        """Collections of models."""
+        self.hardware = Hardware(self._api)
+        """Hardware SKUs."""
+        self.account = Account(self._api)
+        """The account that owns the token."""
+        self.webhooks = Webhooks(self._api)
+        """The webhook signing secret, and verification with it."""
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL in use."""
+        return self._options.base_url
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the client has been closed."""
+        return self._connection.closed
+
+    def __repr__(self) -> str:
+        token = "<set>" if self._options.api_token else "<missing>"
+        return f"{type(self).__name__}(api_token={token}, base_url={self._options.base_url!r})"
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_retry_after: float | NotGiven = NOT_GIVEN,
+        poll_interval: float | NotGiven = NOT_GIVEN,
+        file_encoding: Literal["upload", "data-uri"] | NotGiven = NOT_GIVEN,
+        max_data_uri_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """Return a client with some options changed that shares this one's pool and limits.
+
+        Closing the returned client does nothing; close the original.
+        """
+        changes: dict[str, Any] = {}
+        if not isinstance(timeout, NotGiven):
+            changes["timeout"] = to_timeout(timeout)
+        retry: RetryPolicy = self._options.retry
+        if not isinstance(max_retries, NotGiven):
+            retry = RetryPolicy(
+                max_retries=max_retries,
+                base_backoff=retry.base_backoff,
+                max_backoff=retry.max_backoff,
+                max_retry_after=retry.max_retry_after,
+            )
+        if not isinstance(max_retry_after, NotGiven):
+            retry = RetryPolicy(
+                max_retries=retry.max_retries,
+                base_backoff=retry.base_backoff,
+                max_backoff=retry.max_backoff,
+                max_retry_after=float(max_retry_after),
+            )
+        changes["retry"] = retry
+        if not isinstance(poll_interval, NotGiven):
+            changes["poll_interval"] = float(poll_interval)
+        if not isinstance(file_encoding, NotGiven):
+            changes["file_encoding"] = file_encoding
+        if not isinstance(max_data_uri_bytes, NotGiven):
+            changes["max_data_uri_bytes"] = max_data_uri_bytes
+        clone = object.__new__(type(self))
+        clone._setup(self._options.replace(**changes), self._connection, child=True)
+        return clone
+
+    def close(self) -> None:
+        """Close the connection pool (a no-op on a `with_options` copy)."""
+        if not self._child:
+            self._connection.close()
+
+    def __enter__(self) -> Self:
+        if self._connection.closed:
+            raise RuntimeError("this client is closed: create a new client")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def run(
+        self,
+        ref: str | None = None,
+        *,
+        input: InputMapping,
+        deployment: str | None = None,
+        wait: bool | int = True,
+        timeout: float | None = None,
+        cancel_after: float | str | None = None,
+        webhook: str | None = None,
+        webhook_events_filter: Sequence[WebhookEventName] | None = None,
+        use_file_output: bool = True,
+        on_progress: Callable[[Prediction], object] | None = None,
+        cancel_on_exit: bool = True,
+    ) -> Any:
+        """Run a model and return its output once the prediction has succeeded.
+
+        `ref` is ``owner/name`` (an official model), ``owner/name:<version id>`` or a bare
+        version id; or pass ``deployment="owner/name"`` instead. run() always waits: the
+        create asks the server to hold the response up to `wait` (True: 60 s) and, if the
+        prediction is not finished by then, run() follows it until its status is terminal.
+
+        `timeout` is one deadline for the whole call: when it passes the prediction is canceled
+        on the server and `PredictionTimeoutError` is raised. Cancelling the calling task (or
+        Ctrl-C in sync code) cancels the prediction too, unless ``cancel_on_exit=False``.
+
+        Returns the output as JSON, with file URLs (replicate.delivery URLs, data: URIs) as
+        file outputs with read(), iter_bytes() and save(); ``use_file_output=False`` returns
+        the raw JSON. Raises `PredictionFailedError` (alias `ModelError`),
+        `PredictionCanceledError` or `PredictionAbortedError` carrying the prediction.
+        """
+        target = resolve_target(ref, deployment=deployment)
+        return run_prediction(
+            self._api,
+            self.predictions,
+            target,
+            input=input,
+            wait=wait,
+            timeout=timeout,
+            cancel_after=cancel_after,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+            use_file_output=use_file_output,
+            on_progress=on_progress,
+            cancel_on_exit=cancel_on_exit,
+        )
+
+    def stream(
+        self,
+        ref: str | None = None,
+        *,
+        input: InputMapping,
+        deployment: str | None = None,
+        timeout: float | None = None,
+        cancel_after: float | str | None = None,
+        webhook: str | None = None,
+        webhook_events_filter: Sequence[WebhookEventName] | None = None,
+        idle_timeout: float = 30.0,
+        cancel_on_exit: bool = True,
+    ) -> PredictionStream:
+        """Create a prediction and stream its events (output, logs, error, done).
+
+        Nothing is sent until the stream is entered or iterated::
+
+            for event in client.stream("owner/name", input={...}):
+                print(str(event), end="")
+
+        Leaving the stream early (break, an exception, task cancellation) closes the connection
+        at once and cancels the prediction, unless ``cancel_on_exit=False``.
+        """
+        from .streaming import PredictionStream
+
+        target = resolve_target(ref, deployment=deployment)
+        return PredictionStream.for_new_prediction(
+            self._api,
+            self.predictions,
+            target,
+            input=input,
+            timeout=timeout,
+            cancel_after=cancel_after,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+            idle_timeout=idle_timeout,
+            cancel_on_exit=cancel_on_exit,
+        )

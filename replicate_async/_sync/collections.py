@@ -1,0 +1,45 @@
+# GENERATED from replicate_async/_async/collections.py by scripts/gen_sync.py. DO NOT EDIT.
+"""Collections: curated collections of models (list, iter, get)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .._serde import structure
+from ..types.collections import Collection, CollectionSummary
+from ..types.pages import Page
+from .api_client import APIClient
+from .files import check_segment
+from .pagination import fetch_page, iterate_pages
+
+__all__ = ["Collections"]
+
+
+class Collections:
+    """Collections of models: list, iter, get."""
+
+    def __init__(self, api: APIClient) -> None:
+        self._api = api
+
+    def list(self, *, cursor: str | None = None) -> Page[CollectionSummary]:
+        """Return one page of collections (name, slug and description; no models).
+
+        Args:
+            cursor: A page's ``next`` (or ``previous``) URL, to fetch that page.
+        """
+        return fetch_page(self._api, "collections", CollectionSummary, cursor=cursor)
+
+    def iter(self) -> Iterator[CollectionSummary]:
+        """Yield every collection, page after page."""
+        for item in iterate_pages(self._api, "collections", CollectionSummary):
+            yield item
+
+    def get(self, slug: str) -> Collection:
+        """Return a collection with its models.
+
+        Args:
+            slug: The collection's slug, such as ``"text-to-image"``.
+        """
+        check_segment(slug, what="collection slug", example="pass a slug such as 'text-to-image'")
+        payload = self._api.request_json("GET", f"collections/{slug}", kind="read")
+        return structure(payload, Collection)

@@ -1,0 +1,96 @@
+# GENERATED from replicate_async/_async/file_output.py by scripts/gen_sync.py. DO NOT EDIT.
+"""FileOutput: a file a model produced, fetched lazily (token only on the API origin)."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from .._concurrency import Runtime
+from .._output import decode_data_uri
+from .api_client import APIClient
+
+__all__ = ["FileOutput"]
+
+
+class FileOutput:
+    """A file output of a prediction. ``str()`` is its URL; nothing is fetched until asked.
+
+    Delivery URLs and API prediction data expire about an hour after the prediction was
+    created: read or save outputs promptly.
+    """
+
+    def __init__(self, url: str, api: APIClient) -> None:
+        self.url = url
+        """The file's URL (an https delivery URL or a data: URI)."""
+        self._api = api
+        self._content_type: str | None = None
+        if url.startswith("data:"):
+            self._content_type = url[5:].partition(",")[0].split(";")[0] or "text/plain"
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        shown = self.url if not self.url.startswith("data:") else self.url[:40] + "…"
+        return f"{type(self).__name__}({shown!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FileOutput):
+            return self.url == other.url
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+    @property
+    def filename(self) -> str:
+        """The file name from the URL's path (``output`` plus an extension for data URIs)."""
+        if self.url.startswith("data:"):
+            ext = mimetypes.guess_extension(self._content_type or "") or ""
+            return f"output{ext}"
+        name = PurePosixPath(unquote(urlsplit(self.url).path)).name
+        return name or "output"
+
+    @property
+    def content_type(self) -> str | None:
+        """The MIME type, once known (from a data URI, or after the file was fetched)."""
+        return self._content_type
+
+    def read(self) -> bytes:
+        """Return the whole file."""
+        if self.url.startswith("data:"):
+            return decode_data_uri(self.url)[0]
+        chunks: list[bytes] = []
+        for chunk in self.iter_bytes():
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def iter_bytes(self, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+        """Yield the file in chunks, without holding it all in memory."""
+        if self.url.startswith("data:"):
+            yield decode_data_uri(self.url)[0]
+            return
+        response = self._api.open_stream("GET", self.url, kind="download")
+        try:
+            self._content_type = response.headers.get("content-type", self._content_type)
+            for chunk in response.iter_bytes(chunk_size):
+                yield chunk
+        finally:
+            response.close()
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the file to `path` (a directory gets the file's own name); return the path."""
+        target = Path(path)
+        if Runtime.run_in_thread(target.is_dir):
+            target = target / self.filename
+        handle = Runtime.run_in_thread(target.open, "wb")
+        try:
+            for chunk in self.iter_bytes():
+                Runtime.run_in_thread(handle.write, chunk)
+        finally:
+            Runtime.run_in_thread(handle.close)
+        return target

@@ -1,0 +1,414 @@
+# GENERATED from replicate_async/_async/models.py by scripts/gen_sync.py. DO NOT EDIT.
+"""Models: models, their versions, examples and README; search; predictions by model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal
+
+from .._http import same_origin
+from .._refs import ModelRef, parse_model
+from .._serde import structure, structure_page
+from .._types import InputMapping, WebhookEventName
+from ..types.models import Model, ModelVersion
+from ..types.pages import Page
+from ..types.predictions import Prediction
+from .api_client import APIClient
+from .files import check_segment, delete_resource
+from .pagination import fetch_page, iterate_pages
+from .predictions import Predictions
+
+__all__ = [
+    "ModelExamples",
+    "ModelPredictions",
+    "ModelReadme",
+    "ModelVersions",
+    "Models",
+    "ModelSortBy",
+    "SortDirection",
+]
+
+ModelSortBy = Literal["model_created_at", "latest_version_created_at"]
+"""The orders `Models.list` can sort by (the server default: latest_version_created_at)."""
+
+SortDirection = Literal["asc", "desc"]
+"""A sort direction (the server default: desc)."""
+
+_SORT_BY = ("model_created_at", "latest_version_created_at")
+_SORT_DIRECTIONS = ("asc", "desc")
+_VISIBILITIES = ("public", "private")
+_VERSION_HELP = "pass the version id alone, e.g. models.versions.get('owner/name', '<version id>')"
+
+
+def _model(model: str) -> ModelRef:
+    """Parse ``owner/name`` for a model resource (no version), raising before any request."""
+    try:
+        return parse_model(model)
+    except ValueError as exc:
+        raise ValueError(f"{exc}: model resources take 'owner/name'") from None
+
+
+def _sort_params(sort_by: str | None, sort_direction: str | None) -> dict[str, str] | None:
+    params: dict[str, str] = {}
+    if sort_by is not None:
+        if sort_by not in _SORT_BY:
+            raise ValueError(f"sort_by={sort_by!r} is not valid: choose one of {_SORT_BY}")
+        params["sort_by"] = sort_by
+    if sort_direction is not None:
+        if sort_direction not in _SORT_DIRECTIONS:
+            raise ValueError(
+                f"sort_direction={sort_direction!r} is not valid: choose 'asc' or 'desc'"
+            )
+        params["sort_direction"] = sort_direction
+    return params or None
+
+
+def _optional_strings(**values: str | None) -> dict[str, str]:
+    """The keyword arguments that were given (not None), checked to be strings."""
+    body: dict[str, str] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(f"{key} must be a str, not {type(value).__name__}")
+        body[key] = value
+    return body
+
+
+class ModelVersions:
+    """The versions of a model: get, list, iter, delete."""
+
+    def __init__(self, api: APIClient) -> None:
+        self._api = api
+
+    def get(self, model: str, version_id: str) -> ModelVersion:
+        """Return one version of a model, with its OpenAPI schema.
+
+        Args:
+            model: The model, ``owner/name``.
+            version_id: The version id (64 hex characters).
+        """
+        ref = _model(model)
+        check_segment(version_id, what="version id", example=_VERSION_HELP)
+        payload = self._api.request_json(
+            "GET", f"models/{ref.owner}/{ref.name}/versions/{version_id}", kind="read"
+        )
+        return structure(payload, ModelVersion)
+
+    def list(self, model: str, *, cursor: str | None = None) -> Page[ModelVersion]:
+        """Return one page of a model's versions, newest first.
+
+        Args:
+            model: The model, ``owner/name``.
+            cursor: A page's ``next`` (or ``previous``) URL, to fetch that page.
+        """
+        ref = _model(model)
+        path = f"models/{ref.owner}/{ref.name}/versions"
+        return fetch_page(self._api, path, ModelVersion, cursor=cursor)
+
+    def iter(self, model: str) -> Iterator[ModelVersion]:
+        """Yield every version of a model, newest first, page after page."""
+        ref = _model(model)
+        path = f"models/{ref.owner}/{ref.name}/versions"
+        for item in iterate_pages(self._api, path, ModelVersion):
+            yield item
+
+    def delete(self, model: str, version_id: str) -> None:
+        """Delete a version of your own private model.
+
+        The server accepts the request (202) and deletes the version, its predictions and
+        their output files in the background, which may take minutes.
+        """
+        ref = _model(model)
+        check_segment(version_id, what="version id", example=_VERSION_HELP)
+        delete_resource(self._api, f"models/{ref.owner}/{ref.name}/versions/{version_id}")
+
+
+class ModelExamples:
+    """The example predictions a model's author saved: list, iter."""
+
+    def __init__(self, api: APIClient) -> None:
+        self._api = api
+
+    def list(self, model: str, *, cursor: str | None = None) -> Page[Prediction]:
+        """Return one page of a model's example predictions.
+
+        Args:
+            model: The model, ``owner/name``.
+            cursor: A page's ``next`` (or ``previous``) URL, to fetch that page.
+        """
+        ref = _model(model)
+        path = f"models/{ref.owner}/{ref.name}/examples"
+        return fetch_page(self._api, path, Prediction, cursor=cursor)
+
+    def iter(self, model: str) -> Iterator[Prediction]:
+        """Yield every example prediction of a model, page after page."""
+        ref = _model(model)
+        path = f"models/{ref.owner}/{ref.name}/examples"
+        for item in iterate_pages(self._api, path, Prediction):
+            yield item
+
+
+class ModelReadme:
+    """A model's README."""
+
+    def __init__(self, api: APIClient) -> None:
+        self._api = api
+
+    def get(self, model: str) -> str:
+        """Return a model's README as Markdown text.
+
+        Raises:
+            NotFoundError: The model has no README (or does not exist).
+        """
+        ref = _model(model)
+        response = self._api.request(
+            "GET",
+            f"models/{ref.owner}/{ref.name}/readme",
+            kind="read",
+            headers={"Accept": "text/plain, text/markdown;q=0.9, */*;q=0.1"},
+        )
+        return response.text
+
+
+class ModelPredictions:
+    """Predictions of a model through its own route (official models)."""
+
+    def __init__(self, api: APIClient) -> None:
+        self._api = api
+
+    def create(
+        self,
+        model: str,
+        *,
+        input: InputMapping,
+        webhook: str | None = None,
+        webhook_events_filter: Sequence[WebhookEventName] | None = None,
+        wait: bool | int = False,
+        cancel_after: float | str | None = None,
+    ) -> Prediction:
+        """Create a prediction of a model's current version (``POST /models/{o}/{n}/predictions``).
+
+        The same as ``client.predictions.create(model="owner/name", ...)``; see there. File
+        leaves in `input` are uploaded first.
+
+        Args:
+            model: The model, ``owner/name`` (an official model; community models need a
+                version: use ``client.predictions.create("owner/name:<version id>", ...)``).
+            input: The model's input.
+            webhook: An https URL to receive the prediction's updates.
+            webhook_events_filter: The events to send to `webhook` (start, output, logs,
+                completed).
+            wait: ``True`` (or 1 to 60 seconds) asks the server to hold the response until the
+                prediction finishes or the window ends; ``False`` returns at once.
+            cancel_after: A server-side deadline (seconds, or ``"5m"``; at least 5 s).
+        """
+        ref = _model(model)
+        return Predictions(self._api).create_for(
+            ref,
+            input=input,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+            wait=wait,
+            cancel_after=cancel_after,
+        )
+
+
+class Models:
+    """Models: get, list, iter, search, create, update, delete.
+
+    Sub-resources: `versions`, `examples`, `readme` and `predictions`.
+    """
+
+    def __init__(self, api: APIClient) -> None:
+        self._api = api
+        self.versions = ModelVersions(api)
+        """A model's versions: get, list, iter, delete."""
+        self.examples = ModelExamples(api)
+        """A model's example predictions: list, iter."""
+        self.readme = ModelReadme(api)
+        """A model's README: get."""
+        self.predictions = ModelPredictions(api)
+        """Predictions through a model's own route: create."""
+
+    def get(self, model: str) -> Model:
+        """Return a model, with its latest version and default example.
+
+        Args:
+            model: The model, ``owner/name``.
+        """
+        ref = _model(model)
+        payload = self._api.request_json("GET", f"models/{ref.owner}/{ref.name}", kind="read")
+        return structure(payload, Model)
+
+    def list(
+        self,
+        *,
+        cursor: str | None = None,
+        sort_by: ModelSortBy | None = None,
+        sort_direction: SortDirection | None = None,
+    ) -> Page[Model]:
+        """Return one page of public models.
+
+        Args:
+            cursor: A page's ``next`` (or ``previous``) URL, to fetch that page. The URL
+                already carries the sort order, so `sort_by` and `sort_direction` are not
+                sent with it.
+            sort_by: ``"latest_version_created_at"`` (the server default) or
+                ``"model_created_at"``.
+            sort_direction: ``"desc"`` (the server default) or ``"asc"``.
+        """
+        params = _sort_params(sort_by, sort_direction)
+        return fetch_page(self._api, "models", Model, cursor=cursor, params=params)
+
+    def iter(
+        self,
+        *,
+        sort_by: ModelSortBy | None = None,
+        sort_direction: SortDirection | None = None,
+    ) -> Iterator[Model]:
+        """Yield every public model, page after page (see `list` for the arguments)."""
+        params = _sort_params(sort_by, sort_direction)
+        for item in iterate_pages(self._api, "models", Model, params=params):
+            yield item
+
+    def search(self, query: str, *, cursor: str | None = None) -> Page[Model]:
+        """Search public models; return one page of results.
+
+        Sends the query text as the plain-text body of a ``QUERY /models`` request.
+
+        Args:
+            query: The search text.
+            cursor: A results page's ``next`` URL, to fetch that page of the same search.
+        """
+        if not isinstance(query, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(f"query must be a str, not {type(query).__name__}")
+        if not query.strip():
+            raise ValueError("query must not be empty: pass the text to search for")
+        target = "models"
+        if cursor is not None:
+            target = cursor
+            if not same_origin(cursor, self._api.options.base_url):
+                raise ValueError(
+                    "cursor must be a page's next or previous URL, on the API's origin "
+                    f"({self._api.options.base_url})"
+                )
+        payload = self._api.request_json(
+            "QUERY",
+            target,
+            kind="read",
+            content=query.encode("utf-8"),
+            headers={"Content-Type": "text/plain"},
+        )
+        return structure_page(payload, Model)
+
+    def create(
+        self,
+        owner: str,
+        name: str,
+        *,
+        visibility: Literal["public", "private"],
+        hardware: str,
+        description: str | None = None,
+        github_url: str | None = None,
+        paper_url: str | None = None,
+        license_url: str | None = None,
+        cover_image_url: str | None = None,
+    ) -> Model:
+        """Create a model (without versions: push one with Cog, or train into it).
+
+        Args:
+            owner: Your account's username (or an organization you belong to).
+            name: The new model's name.
+            visibility: ``"public"`` or ``"private"``.
+            hardware: The hardware SKU to run it on (see ``client.hardware.list()``).
+            description: A short description.
+            github_url: The URL of its source code.
+            paper_url: The URL of its paper.
+            license_url: The URL of its license.
+            cover_image_url: The URL of its cover image.
+        """
+        check_segment(owner, what="owner", example="pass the account name alone, e.g. 'alice'")
+        check_segment(name, what="model name", example="pass the name alone, e.g. 'my-model'")
+        try:
+            parse_model(f"{owner}/{name}")
+        except ValueError:
+            raise ValueError(
+                f"invalid owner {owner!r} or model name {name!r}: use letters, digits, '.', '_' "
+                "and '-', starting with a letter or digit"
+            ) from None
+        if visibility not in _VISIBILITIES:
+            raise ValueError(
+                f"visibility={visibility!r} is not valid: choose 'public' or 'private'"
+            )
+        check_segment(hardware, what="hardware SKU", example="see client.hardware.list()")
+        body: dict[str, Any] = {
+            "owner": owner,
+            "name": name,
+            "visibility": visibility,
+            "hardware": hardware,
+        }
+        body.update(
+            _optional_strings(
+                description=description,
+                github_url=github_url,
+                paper_url=paper_url,
+                license_url=license_url,
+                cover_image_url=cover_image_url,
+            )
+        )
+        payload = self._api.request_json("POST", "models", kind="create", json=body)
+        return structure(payload, Model)
+
+    def update(
+        self,
+        model: str,
+        *,
+        description: str | None = None,
+        readme: str | None = None,
+        github_url: str | None = None,
+        paper_url: str | None = None,
+        weights_url: str | None = None,
+        license_url: str | None = None,
+    ) -> Model:
+        """Change a model's metadata; only the arguments given are sent.
+
+        Args:
+            model: The model, ``owner/name``.
+            description: A new description.
+            readme: New README content (Markdown).
+            github_url: A new source code URL.
+            paper_url: A new paper URL.
+            weights_url: A new weights URL.
+            license_url: A new license URL.
+
+        Raises:
+            ValueError: No field to change was given.
+        """
+        ref = _model(model)
+        body = _optional_strings(
+            description=description,
+            readme=readme,
+            github_url=github_url,
+            paper_url=paper_url,
+            weights_url=weights_url,
+            license_url=license_url,
+        )
+        if not body:
+            raise ValueError(
+                "nothing to update: pass at least one of description, readme, github_url, "
+                "paper_url, weights_url, license_url"
+            )
+        payload = self._api.request_json(
+            "PATCH", f"models/{ref.owner}/{ref.name}", kind="create", json=body
+        )
+        return structure(payload, Model)
+
+    def delete(self, model: str) -> None:
+        """Delete a model: only your own private model, once it has no versions.
+
+        Args:
+            model: The model, ``owner/name``.
+        """
+        ref = _model(model)
+        delete_resource(self._api, f"models/{ref.owner}/{ref.name}")

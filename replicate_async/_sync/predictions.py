@@ -1,0 +1,295 @@
+# GENERATED from replicate_async/_async/predictions.py by scripts/gen_sync.py. DO NOT EDIT.
+"""Predictions: create, get, list, iter, cancel and wait."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._concurrency import Runtime
+from .._exceptions import NotFoundError, UnprocessableEntityError
+from .._http import cancel_after_value, prefer_value
+from .._refs import DeploymentRef, ModelRef, VersionRef, parse_deployment, parse_ref
+from .._serde import structure
+from .._types import InputMapping, WebhookEventName
+from ..types.pages import Page
+from ..types.predictions import Prediction
+from .api_client import APIClient
+from .pagination import fetch_page, iterate_pages
+from .uploads import encode_input
+from .waiting import fetch_job, wait_until_terminal
+
+if TYPE_CHECKING:
+    from .streaming import PredictionStream
+
+__all__ = ["Predictions", "resolve_target"]
+
+_WEBHOOK_EVENTS = frozenset({"start", "output", "logs", "completed"})
+
+
+def resolve_target(
+    ref: str | None,
+    *,
+    model: str | None = None,
+    version: str | None = None,
+    deployment: str | None = None,
+) -> ModelRef | VersionRef | DeploymentRef:
+    """Turn exactly one of ref/model/version/deployment into a typed reference."""
+    given = [
+        name
+        for name, value in (
+            ("ref", ref),
+            ("model", model),
+            ("version", version),
+            ("deployment", deployment),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        shown = ", ".join(given) if given else "none"
+        raise ValueError(
+            "pass exactly one of a model reference ('owner/name', 'owner/name:<version>' or a "
+            f"version id), model=, version= or deployment= (got {shown})"
+        )
+    if deployment is not None:
+        return parse_deployment(deployment)
+    if model is not None:
+        parsed = parse_ref(model)
+        if isinstance(parsed, VersionRef):
+            raise ValueError(
+                f"model={model!r} names a version: pass it as version= (or as the reference)"
+            )
+        return parsed
+    if version is not None:
+        parsed = parse_ref(version)
+        if isinstance(parsed, ModelRef):
+            raise ValueError(
+                f"version={version!r} is not a version: write 'owner/name:<64-hex id>' or the id"
+            )
+        return parsed
+    assert ref is not None
+    return parse_ref(ref)
+
+
+def create_body(
+    target: ModelRef | VersionRef | DeploymentRef,
+    input: Mapping[str, Any],
+    *,
+    webhook: str | None,
+    webhook_events_filter: Sequence[WebhookEventName] | None,
+) -> dict[str, Any]:
+    """The JSON body of a create: only keys the API's schema allows."""
+    body: dict[str, Any] = {"input": input}
+    if isinstance(target, VersionRef):
+        body["version"] = target.id
+    if webhook is not None:
+        if not webhook.startswith(("https://", "http://")):
+            raise ValueError("webhook must be an absolute https:// URL that accepts POST requests")
+        body["webhook"] = webhook
+    if webhook_events_filter is not None:
+        if isinstance(webhook_events_filter, str):
+            raise TypeError('webhook_events_filter takes a list, such as ["completed"]')
+        events = builtins.list(webhook_events_filter)
+        unknown = [e for e in events if e not in _WEBHOOK_EVENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown webhook events {unknown}: choose from start, output, logs, completed"
+            )
+        body["webhook_events_filter"] = events
+    return body
+
+
+def create_hint(target: ModelRef | VersionRef | DeploymentRef) -> str | None:
+    """Advice attached to a 404/422 on a create, by route."""
+    if isinstance(target, ModelRef):
+        return (
+            f"'{target}' may not be an official model: community models need a version, "
+            f"'{target}:<64-hex version id>' (see client.models.get('{target}').latest_version)"
+        )
+    return None
+
+
+class Predictions:
+    """Predictions: create, get, list, iter, cancel, wait and stream."""
+
+    def __init__(self, api: APIClient) -> None:
+        self._api = api
+
+    def create(
+        self,
+        ref: str | None = None,
+        *,
+        input: InputMapping,
+        model: str | None = None,
+        version: str | None = None,
+        deployment: str | None = None,
+        webhook: str | None = None,
+        webhook_events_filter: Sequence[WebhookEventName] | None = None,
+        wait: bool | int = False,
+        cancel_after: float | str | None = None,
+    ) -> Prediction:
+        """Create a prediction and return it as the API answered.
+
+        Name the model with exactly one of `ref`, `model=` (``owner/name``), `version=`
+        (``owner/name:<id>`` or the id) or `deployment=` (``owner/name``). File leaves in
+        `input` (Path, bytes, binary file objects) are uploaded first.
+
+        By default the call returns at once (status ``starting``). ``wait=True`` (or seconds,
+        1 to 60) asks the server to hold the response until the prediction finishes or the
+        window ends; the result may still not be terminal, so check `Prediction.is_terminal`
+        or call `wait`. A create is never retried after it may have reached the server.
+        """
+        target = resolve_target(ref, model=model, version=version, deployment=deployment)
+        return self.create_for(
+            target,
+            input=input,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+            wait=wait,
+            cancel_after=cancel_after,
+        )
+
+    def create_for(
+        self,
+        target: ModelRef | VersionRef | DeploymentRef,
+        *,
+        input: InputMapping,
+        webhook: str | None = None,
+        webhook_events_filter: Sequence[WebhookEventName] | None = None,
+        wait: bool | int | float = False,
+        cancel_after: float | str | None = None,
+        deadline: float | None = None,
+    ) -> Prediction:
+        """Create a prediction for an already parsed reference (used by run and stream)."""
+        prefer, hold = prefer_value(wait)
+        headers: dict[str, str] = {}
+        if prefer is not None:
+            headers["Prefer"] = prefer
+        if cancel_after is not None:
+            headers["Cancel-After"] = cancel_after_value(cancel_after)
+        if not isinstance(input, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(
+                f"input must be a mapping of input names to values, not {type(input).__name__}"
+            )
+        self._api.options.require_token()
+        encoded = encode_input(self._api, input)
+        body = create_body(
+            target, encoded, webhook=webhook, webhook_events_filter=webhook_events_filter
+        )
+        try:
+            payload = self._api.request_json(
+                "POST",
+                target.create_path,
+                kind="create",
+                json=body,
+                headers=headers,
+                hold=hold,
+                limit_class="create",
+                deadline=deadline,
+            )
+        except (NotFoundError, UnprocessableEntityError) as exc:
+            hint = create_hint(target)
+            if hint and exc.hint is None:
+                exc.hint = hint
+                exc.args = (f"{exc.args[0]}. {hint}",)
+            raise
+        return structure(payload, Prediction)
+
+    def get(self, id: str) -> Prediction:
+        """Return the current state of the prediction `id`."""
+        _check_id(id)
+        return fetch_job(self._api, Prediction, id)
+
+    def list(
+        self,
+        *,
+        cursor: str | None = None,
+        created_after: str | None = None,
+        created_before: str | None = None,
+        source: str | None = None,
+    ) -> Page[Prediction]:
+        """Return one page of your predictions, newest first (pass ``cursor=page.next``)."""
+        params = _filters(created_after=created_after, created_before=created_before, source=source)
+        return fetch_page(self._api, "predictions", Prediction, cursor=cursor, params=params)
+
+    def iter(
+        self,
+        *,
+        created_after: str | None = None,
+        created_before: str | None = None,
+        source: str | None = None,
+    ) -> Iterator[Prediction]:
+        """Yield every prediction of every page."""
+        params = _filters(created_after=created_after, created_before=created_before, source=source)
+        for prediction in iterate_pages(self._api, "predictions", Prediction, params=params):
+            yield prediction
+
+    def cancel(self, prediction: Prediction | str) -> Prediction:
+        """Cancel a prediction (by object or id) and return its new state."""
+        pid = prediction.id if isinstance(prediction, Prediction) else prediction
+        _check_id(pid)
+        payload = self._api.request_json("POST", f"predictions/{pid}/cancel", kind="idempotent")
+        return structure(payload, Prediction)
+
+    def wait(
+        self,
+        prediction: Prediction | str,
+        *,
+        timeout: float | None = None,
+        cancel_on_exit: bool = False,
+        on_progress: Callable[[Prediction], object] | None = None,
+    ) -> Prediction:
+        """Wait until the prediction is terminal and return it, whatever its status.
+
+        `timeout` is one deadline for the whole wait: when it passes, the prediction is
+        canceled on the server and `PredictionTimeoutError` is raised. With `cancel_on_exit`,
+        cancelling the calling task (or Ctrl-C in sync code) cancels the prediction too.
+        `on_progress` is called with the prediction whenever its status or progress changes.
+        """
+        deadline = _deadline(timeout)
+        current = prediction if isinstance(prediction, Prediction) else self.get(prediction)
+        return wait_until_terminal(
+            self._api,
+            current,
+            deadline=deadline,
+            cancel_on_exit=cancel_on_exit,
+            on_progress=on_progress,
+        )
+
+    def stream(
+        self,
+        prediction: Prediction | str,
+        *,
+        timeout: float | None = None,
+        cancel_on_exit: bool = False,
+        idle_timeout: float = 30.0,
+    ) -> PredictionStream:
+        """Stream the events of an existing prediction (see `PredictionStream`)."""
+        from .streaming import PredictionStream
+
+        return PredictionStream.for_prediction(
+            self._api,
+            prediction,
+            timeout=timeout,
+            cancel_on_exit=cancel_on_exit,
+            idle_timeout=idle_timeout,
+        )
+
+
+def _deadline(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if not timeout > 0:
+        raise ValueError("timeout must be a positive number of seconds (or None to wait forever)")
+    return Runtime.now() + timeout
+
+
+def _check_id(value: str) -> None:
+    if not isinstance(value, str) or not value or "/" in value:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ValueError(f"invalid id {value!r}: pass the id string the API returned")
+
+
+def _filters(**values: str | None) -> dict[str, str] | None:
+    params = {k: v for k, v in values.items() if v is not None}
+    return params or None

@@ -1,0 +1,132 @@
+# GENERATED from replicate_async/_async/run.py by scripts/gen_sync.py. DO NOT EDIT.
+"""The run() pipeline: resolve, encode inputs, create (held), wait, judge, map outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .._concurrency import Runtime
+from .._exceptions import (
+    PredictionAbortedError,
+    PredictionCanceledError,
+    PredictionError,
+    PredictionFailedError,
+)
+from .._http import MAX_HOLD
+from .._output import is_file_url, map_outputs
+from .._refs import DeploymentRef, ModelRef, VersionRef
+from .._types import InputMapping, WebhookEventName
+from ..types.predictions import Prediction
+from .api_client import APIClient
+from .file_output import FileOutput
+from .predictions import Predictions
+from .waiting import wait_until_terminal
+
+__all__ = ["check_outcome", "map_prediction_output", "run_prediction", "wait_for_prediction"]
+
+
+def check_outcome(prediction: Prediction) -> Prediction:
+    """Return a succeeded prediction; raise the typed error for any other terminal status."""
+    status = prediction.status
+    if status == "succeeded":
+        return prediction
+    if status == "failed":
+        raise PredictionFailedError(prediction)
+    if status == "aborted":
+        raise PredictionAbortedError(prediction)
+    if status == "canceled":
+        raise PredictionCanceledError(prediction)
+    raise PredictionError(prediction)
+
+
+def map_prediction_output(api: APIClient, output: Any, *, use_file_output: bool) -> Any:
+    """The output as run() returns it: file strings wrapped as `FileOutput`."""
+    if not use_file_output:
+        return output
+    base = api.options.base_url
+    prefixes = api.options.file_output_prefixes
+    return map_outputs(
+        output,
+        lambda s: is_file_url(s, base_url=base, extra_prefixes=prefixes),
+        lambda url: FileOutput(url, api),
+    )
+
+
+def wait_for_prediction(
+    api: APIClient,
+    prediction: Prediction,
+    *,
+    deadline: float | None,
+    cancel_on_exit: bool,
+    on_progress: Callable[[Prediction], object] | None,
+) -> Prediction:
+    """Wait until `prediction` is terminal.
+
+    With a stream URL and a free stream slot (`max_streams`), the stream's done event says
+    when it finished (then one GET reads the final state); otherwise it is polled.
+    """
+    urls = prediction.urls
+    if urls is not None and urls.stream:
+        from .streaming import stream_slot_free, wait_with_stream
+
+        if stream_slot_free(api):
+            return wait_with_stream(
+                api,
+                prediction,
+                deadline=deadline,
+                cancel_on_exit=cancel_on_exit,
+                on_progress=on_progress,
+            )
+    return wait_until_terminal(
+        api, prediction, deadline=deadline, cancel_on_exit=cancel_on_exit, on_progress=on_progress
+    )
+
+
+def run_prediction(
+    api: APIClient,
+    predictions: Predictions,
+    target: ModelRef | VersionRef | DeploymentRef,
+    *,
+    input: InputMapping,
+    wait: bool | int,
+    timeout: float | None,
+    cancel_after: float | str | None,
+    webhook: str | None,
+    webhook_events_filter: Sequence[WebhookEventName] | None,
+    use_file_output: bool,
+    on_progress: Callable[[Prediction], object] | None,
+    cancel_on_exit: bool,
+) -> Any:
+    """Run a model to completion and return its output (see `Client.run`)."""
+    if timeout is not None and not timeout > 0:
+        raise ValueError("timeout must be a positive number of seconds (or None)")
+    deadline = None if timeout is None else Runtime.now() + timeout
+    hold: bool | int = wait
+    if deadline is not None and wait is not False:
+        window = MAX_HOLD if wait is True else int(wait)
+        hold = max(1, min(window, int(timeout or MAX_HOLD)))
+    # The create is shielded: a cancellation that arrives meanwhile takes effect once the
+    # prediction exists, so that the wait below can cancel it on the server.
+    with Runtime.shielded():
+        prediction = predictions.create_for(
+            target,
+            input=input,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+            wait=hold,
+            cancel_after=cancel_after,
+            deadline=deadline,
+        )
+    if not prediction.is_terminal:
+        if on_progress is not None:
+            on_progress(prediction)
+        prediction = wait_for_prediction(
+            api,
+            prediction,
+            deadline=deadline,
+            cancel_on_exit=cancel_on_exit,
+            on_progress=on_progress,
+        )
+    check_outcome(prediction)
+    return map_prediction_output(api, prediction.output, use_file_output=use_file_output)

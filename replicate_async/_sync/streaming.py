@@ -1,0 +1,684 @@
+# GENERATED from replicate_async/_async/streaming.py by scripts/gen_sync.py. DO NOT EDIT.
+"""PredictionStream: a prediction's server-sent events, typed, resumable and lossless.
+
+The one module that owns streaming I/O: opening ``urls.stream`` (status checks and error
+mapping come from `APIClient.open_stream`), reading events through httpx-sse, idle
+check-ins, ``Last-Event-ID`` reconnection, the polling fallback, deadlines and cleanup. What the
+events mean (typing, id de-duplication, the reconnect budget, missing chunks) is decided in the
+pure module `replicate_async._sse`.
+
+`__next__` is a method of a small state machine, not a generator, so that every scope
+it opens (a shielded cleanup, a request) closes within one step and never spans a ``yield``.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Literal, NoReturn, Self
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent, SSEError
+
+from .._concurrency import Limiter, Runtime
+from .._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    PredictionAbortedError,
+    PredictionCanceledError,
+    PredictionError,
+    PredictionFailedError,
+    PredictionTimeoutError,
+)
+from .._logging import logger
+from .._polling import PollSchedule
+from .._refs import DeploymentRef, ModelRef, VersionRef
+from .._retry import kind_timeout
+from .._sse import EventIds, ReconnectBudget, reason_for_status, to_event, undelivered_chunks
+from .._types import InputMapping, WebhookEventName
+from ..types.events import DoneEvent, ErrorEvent, OutputEvent, StreamEvent
+from ..types.predictions import Prediction
+from .api_client import APIClient
+from .predictions import Predictions
+from .run import check_outcome
+from .waiting import CLEANUP_SECONDS, cancel_quietly, fetch_job, wait_until_terminal
+
+__all__ = [
+    "DEFAULT_IDLE_TIMEOUT",
+    "IDLE_GRACE",
+    "PredictionStream",
+    "TextIterator",
+    "stream_slot_free",
+    "wait_with_stream",
+]
+
+DEFAULT_IDLE_TIMEOUT = 30.0
+"""Seconds without a meaningful event before the stream checks on the prediction."""
+
+IDLE_GRACE = 5.0
+"""The socket read timeout of a stream is its idle timeout plus this."""
+
+_STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+
+_Mode = Literal["new", "stream", "poll", "concluding", "ended"]
+
+# Open SSE connections per stream limiter (one limiter per client connection and event loop).
+_open_streams: weakref.WeakKeyDictionary[Limiter, int] = weakref.WeakKeyDictionary()
+
+
+def stream_slot_free(api: APIClient) -> bool:
+    """Whether fewer streams than the client's `max_streams` are open right now."""
+    limiter = api.connection.stream_limiter()
+    return _open_streams.get(limiter, 0) < limiter.total
+
+
+class PredictionStream:
+    """The events of one prediction: output, logs, error and done, as typed objects.
+
+    Iterate it (``for event in stream``), or enter it first (``with stream``) to
+    close the connection and, with `cancel_on_exit`, cancel the prediction at once when the
+    block is left early. Made by `Client.stream` (which creates the prediction when the
+    stream is entered or first iterated) and `Predictions.stream`.
+
+    * The `DoneEvent` is always yielded; the step after it raises `PredictionFailedError`
+      (alias `ModelError`), `PredictionCanceledError` or `PredictionAbortedError`, carrying the
+      final prediction, unless the prediction succeeded, in which case iteration just ends.
+    * A connection that breaks before ``done`` is reopened with ``Last-Event-ID``; replayed
+      events are dropped by id. When it cannot be resumed faithfully, the prediction is
+      followed by polling and every output chunk not yet delivered is emitted from its final
+      output, followed by ``DoneEvent(synthetic=True)``. A prediction without a stream URL is
+      followed by polling from the start, its output growth emitted as `OutputEvent`.
+    * `idle_timeout` seconds without a meaningful event make the stream look at the
+      prediction: a finished prediction ends the stream, a running one is listened to further.
+    * `timeout` is one deadline for the whole stream: when it passes, the prediction is
+      canceled on the server and `PredictionTimeoutError` is raised.
+    """
+
+    def __init__(
+        self,
+        api: APIClient,
+        *,
+        prediction: Prediction | str | None = None,
+        predictions: Predictions | None = None,
+        target: ModelRef | VersionRef | DeploymentRef | None = None,
+        input: InputMapping | None = None,
+        cancel_after: float | str | None = None,
+        webhook: str | None = None,
+        webhook_events_filter: Sequence[WebhookEventName] | None = None,
+        timeout: float | None = None,
+        deadline: float | None = None,
+        cancel_on_exit: bool = False,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        on_progress: Callable[[Prediction], object] | None = None,
+    ) -> None:
+        if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+            raise ValueError("timeout must be a positive number of seconds (or None)")
+        if not (idle_timeout > 0 and math.isfinite(idle_timeout)):
+            raise ValueError("idle_timeout must be a positive, finite number of seconds")
+        self._api = api
+        self._prediction: Prediction | None = None
+        self._prediction_id: str | None = None
+        if isinstance(prediction, Prediction):
+            self._prediction = prediction
+        elif prediction is not None:
+            if not prediction or "/" in prediction:
+                raise ValueError(f"invalid id {prediction!r}: pass the id string the API returned")
+            self._prediction_id = prediction
+        self._predictions = predictions
+        self._target = target
+        self._input = input
+        self._cancel_after = cancel_after
+        self._webhook = webhook
+        self._webhook_events_filter = webhook_events_filter
+        self._timeout = timeout
+        self._deadline = deadline
+        self._cancel_on_exit = cancel_on_exit
+        self._idle = float(idle_timeout)
+        self._on_progress = on_progress
+        base = kind_timeout(api.options.timeout, "stream")
+        self._read_timeout = httpx.Timeout(
+            connect=base.connect, read=self._idle + IDLE_GRACE, write=base.write, pool=base.pool
+        )
+        self._mode: _Mode = "new"
+        self._pending: deque[StreamEvent] = deque()
+        self._delivered: list[str] = []
+        self._ids = EventIds()
+        self._budget = ReconnectBudget()
+        self._response: httpx.Response | None = None
+        self._events: Iterator[ServerSentEvent] | None = None
+        self._slot: Limiter | None = None
+        self._last_activity = 0.0
+        self._final: Prediction | None = None
+        self._failure: str | None = None
+        self._schedule = PollSchedule(first=api.options.poll_interval)
+        self._poll_status: str | None = None
+        self._poll_interval: float | None = None
+
+    @classmethod
+    def for_prediction(
+        cls,
+        api: APIClient,
+        prediction: Prediction | str,
+        *,
+        timeout: float | None = None,
+        cancel_on_exit: bool = False,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> Self:
+        """A stream of an existing prediction (an object, or an id fetched on the first step)."""
+        return cls(
+            api,
+            prediction=prediction,
+            timeout=timeout,
+            cancel_on_exit=cancel_on_exit,
+            idle_timeout=idle_timeout,
+        )
+
+    @classmethod
+    def for_new_prediction(
+        cls,
+        api: APIClient,
+        predictions: Predictions,
+        target: ModelRef | VersionRef | DeploymentRef,
+        *,
+        input: InputMapping,
+        timeout: float | None = None,
+        cancel_after: float | str | None = None,
+        webhook: str | None = None,
+        webhook_events_filter: Sequence[WebhookEventName] | None = None,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        cancel_on_exit: bool = True,
+    ) -> Self:
+        """A stream that creates its prediction when it is entered or first iterated."""
+        return cls(
+            api,
+            predictions=predictions,
+            target=target,
+            input=input,
+            cancel_after=cancel_after,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+            timeout=timeout,
+            cancel_on_exit=cancel_on_exit,
+            idle_timeout=idle_timeout,
+        )
+
+    # -- public surface ------------------------------------------------------------------------
+
+    @property
+    def prediction(self) -> Prediction | None:
+        """The latest known state of the prediction (None before it is created or fetched)."""
+        return self._prediction
+
+    def __repr__(self) -> str:
+        known = self._prediction
+        what = known.id if known is not None else (self._prediction_id or "<not created>")
+        return f"<{type(self).__name__} {what} ({self._mode})>"
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> StreamEvent:
+        if self._mode == "ended":
+            raise StopIteration
+        try:
+            return self._step()
+        except StopIteration:
+            raise
+        except BaseException as exc:
+            self._abandon(exc)
+            raise
+
+    def __enter__(self) -> Self:
+        if self._mode == "new":
+            try:
+                self._start()
+            except BaseException as exc:
+                self._abandon(exc)
+                raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; with `cancel_on_exit`, cancel a prediction still running."""
+        if self._mode == "ended":
+            self._drop_connection()
+            return
+        self._mode = "ended"
+        self._drop_connection()
+        prediction = self._prediction
+        if self._cancel_on_exit and prediction is not None and not prediction.is_terminal:
+            self._cancel(prediction)
+
+    def text(self) -> Iterator[str]:
+        """Iterate over the text of each output event, and nothing else.
+
+        It advances this stream: outcome errors are raised the same way.
+        """
+        return TextIterator(self)
+
+    def output_text(self) -> str:
+        """Read the stream to its end and return all output text joined.
+
+        Raises the outcome errors as iteration does.
+        """
+        for _ in self:
+            pass
+        return "".join(self._delivered)
+
+    def wait(self) -> Prediction:
+        """Read the stream to its end and return the final prediction, whatever its status.
+
+        Only `PredictionTimeoutError` (the stream's `timeout`) and request errors are raised.
+        """
+        try:
+            for _ in self:
+                pass
+        except (PredictionFailedError, PredictionCanceledError):
+            final = self._prediction
+            if final is None or not final.is_terminal:
+                raise
+            return final
+        final = self._prediction
+        assert final is not None
+        return final
+
+    # -- the state machine ---------------------------------------------------------------------
+
+    def _step(self) -> StreamEvent:
+        if self._mode == "new":
+            self._start()
+        pending = self._pending
+        while True:
+            if pending:
+                return pending.popleft()
+            mode = self._mode
+            if mode == "concluding":
+                self._conclude()
+            deadline = self._deadline
+            if deadline is not None and Runtime.now() >= deadline:
+                self._expire()
+            if mode == "stream":
+                event = self._read()
+                if event is not None:
+                    return self._record(event)
+            elif mode == "poll":
+                self._poll()
+            else:  # pragma: no cover - "new" and "ended" never reach the loop
+                raise StopIteration
+
+    def _start(self) -> None:
+        if self._timeout is not None and self._deadline is None:
+            self._deadline = Runtime.now() + self._timeout
+        prediction = self._prediction
+        if prediction is None:
+            predictions = self._predictions
+            if predictions is not None:
+                assert self._target is not None
+                assert self._input is not None
+                # Shielded: a cancellation meanwhile takes effect once the prediction exists,
+                # so that it can then be canceled on the server.
+                with Runtime.shielded():
+                    prediction = predictions.create_for(
+                        self._target,
+                        input=self._input,
+                        webhook=self._webhook,
+                        webhook_events_filter=self._webhook_events_filter,
+                        wait=False,
+                        cancel_after=self._cancel_after,
+                        deadline=self._deadline,
+                    )
+            else:
+                assert self._prediction_id is not None
+                prediction = fetch_job(
+                    self._api, Prediction, self._prediction_id, deadline=self._deadline
+                )
+            self._set_prediction(prediction)
+        self._last_activity = Runtime.now()
+        if prediction.is_terminal:
+            self._finish_from(prediction)
+        elif prediction.urls is not None and prediction.urls.stream:
+            self._mode = "stream"
+        else:
+            self._mode = "poll"
+
+    def _record(self, event: StreamEvent) -> StreamEvent:
+        if isinstance(event, OutputEvent):
+            self._delivered.append(event.data)
+        elif isinstance(event, DoneEvent):
+            self._mode = "concluding"
+            if event.reason is not None:
+                self._failure = self._failure or event.reason
+        elif isinstance(event, ErrorEvent):
+            self._failure = event.detail
+        return event
+
+    def _queue(self, event: StreamEvent) -> None:
+        self._pending.append(self._record(event))
+
+    def _read(self) -> StreamEvent | None:
+        events = self._events
+        if events is None:
+            self._connect()
+            return None
+        try:
+            sse = events.__next__()
+        except StopIteration:
+            self._interrupted("the stream ended before its done event", idle=False)
+            return None
+        except SSEError as exc:
+            # A 2xx answer that is not an event stream: resuming it would not help.
+            logger.warning("the stream of prediction %s is unusable (%s)", self._id, exc)
+            self._drop_connection()
+            self._follow_by_polling()
+            return None
+        except httpx.TimeoutException:
+            self._interrupted("the stream was silent past its idle timeout", idle=True)
+            return None
+        except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
+            self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
+            return None
+        if sse.retry is not None:
+            self._budget.note_retry(sse.retry)
+        event = to_event(sse)
+        if event is None:
+            self._ids.note_carrier(sse.id)
+            if Runtime.now() - self._last_activity >= self._idle:
+                self._check_in()
+            return None
+        if not self._ids.admit(sse.id):
+            return None  # replayed after a reconnection: already delivered
+        self._last_activity = Runtime.now()
+        budget = self._budget
+        if budget.used:
+            budget.progressed()
+        if isinstance(event, DoneEvent):
+            self._drop_connection()
+        return event
+
+    def _connect(self) -> None:
+        prediction = self._prediction
+        assert prediction is not None
+        assert prediction.urls is not None
+        url = prediction.urls.stream
+        assert url is not None
+        headers = dict(_STREAM_HEADERS)
+        last = self._ids.last
+        if last is not None:
+            headers["Last-Event-ID"] = last
+        try:
+            response = self._api.open_stream(
+                "GET",
+                url,
+                kind="stream",
+                headers=headers,
+                timeout=self._read_timeout,
+                deadline=self._deadline,
+            )
+        except (APIStatusError, APIConnectionError) as exc:
+            if self._expired():
+                self._expire()
+            logger.warning(
+                "could not open the stream of prediction %s (%s): following it by polling",
+                prediction.id,
+                exc,
+            )
+            self._follow_by_polling()
+            return
+        self._response = response
+        self._events = EventSource(response).iter_sse()
+        self._ids.new_connection()
+        limiter = self._api.connection.stream_limiter()
+        _open_streams[limiter] = _open_streams.get(limiter, 0) + 1
+        self._slot = limiter
+
+    def _interrupted(self, reason: str, *, idle: bool) -> None:
+        """The connection ended before ``done``: finish, resume, or fall back to polling."""
+        self._drop_connection()
+        if self._check_in():
+            return
+        if not self._ids.faithful:
+            logger.info(
+                "%s; its events carry no ids, so prediction %s is followed by polling",
+                reason,
+                self._id,
+            )
+            self._follow_by_polling()
+            return
+        if idle:
+            logger.debug("%s; listening to prediction %s again", reason, self._id)
+            return
+        delay = self._budget.next_delay(self._api.options.retry.backoff)
+        if delay is None:
+            logger.warning(
+                "%s; %d reconnections brought nothing new, so prediction %s is followed by polling",
+                reason,
+                self._budget.limit,
+                self._id,
+            )
+            self._follow_by_polling()
+            return
+        logger.info("%s; reconnecting to prediction %s in %.2f s", reason, self._id, delay)
+        Runtime.sleep(self._clip(delay))
+
+    def _check_in(self) -> bool:
+        """GET the prediction; when it is terminal, finish from it and return True."""
+        self._last_activity = Runtime.now()
+        try:
+            latest = fetch_job(self._api, Prediction, self._id, deadline=self._deadline)
+        except (APIStatusError, APIConnectionError) as exc:
+            if self._expired():
+                self._expire()
+            logger.info("could not check on prediction %s: %s", self._id, exc)
+            return False
+        self._set_prediction(latest)
+        if not latest.is_terminal:
+            return False
+        self._drop_connection()
+        self._finish_from(latest)
+        return True
+
+    def _follow_by_polling(self) -> None:
+        self._mode = "poll"
+        self._poll_status = None
+        self._poll_interval = None
+
+    def _poll(self) -> None:
+        prediction = self._prediction
+        assert prediction is not None
+        status = prediction.status
+        interval = self._schedule.next_interval(status, self._poll_status, self._poll_interval)
+        self._poll_status, self._poll_interval = status, interval
+        Runtime.sleep(self._clip(self._schedule.jittered(interval)))
+        if self._expired():
+            self._expire()
+        try:
+            latest = fetch_job(self._api, Prediction, prediction.id, deadline=self._deadline)
+        except APIConnectionError:
+            if self._expired():
+                self._expire()
+            raise
+        self._set_prediction(latest)
+        if latest.is_terminal:
+            self._finish_from(latest)
+        elif not isinstance(latest.output, str):
+            # A growing list of chunks; a string output is only complete once finished.
+            for chunk in undelivered_chunks(self._delivered, latest.output):
+                self._queue(OutputEvent(data=chunk))
+
+    def _finish_from(self, final: Prediction) -> None:
+        """Queue the output not yet delivered, then a synthetic done event."""
+        self._final = final
+        for chunk in undelivered_chunks(self._delivered, final.output):
+            self._queue(OutputEvent(data=chunk))
+        self._queue(DoneEvent(reason=reason_for_status(final.status), synthetic=True))
+
+    def _conclude(self) -> NoReturn:
+        """After the done event: settle the final state, end, and raise the outcome."""
+        final = self._final
+        if final is None:
+            final = self._fetch_final()
+        self._drop_connection()
+        self._mode = "ended"
+        check_outcome(final)
+        raise StopIteration
+
+    def _fetch_final(self) -> Prediction:
+        known = self._prediction
+        assert known is not None
+        try:
+            # Not clipped to the deadline: the prediction has finished, only its state is read.
+            final = fetch_job(self._api, Prediction, known.id)
+            if not final.is_terminal:
+                # The done event can run ahead of the prediction's status by a moment.
+                final = wait_until_terminal(
+                    self._api, final, deadline=self._deadline, cancel_on_exit=False
+                )
+        except (APIStatusError, APIConnectionError) as exc:
+            failure = self._failure
+            if failure is None:
+                raise
+            # The stream said how it ended; report that rather than the failed GET.
+            self._mode = "ended"
+            if failure == "aborted":
+                raise PredictionAbortedError(known) from exc
+            if failure == "canceled":
+                raise PredictionCanceledError(known) from exc
+            raise PredictionFailedError(known) from exc
+        self._set_prediction(final)
+        return final
+
+    # -- deadlines, cleanup, bookkeeping ---------------------------------------------------------
+
+    def _expired(self) -> bool:
+        deadline = self._deadline
+        return deadline is not None and Runtime.now() >= deadline - 0.01
+
+    def _clip(self, seconds: float) -> float:
+        deadline = self._deadline
+        if deadline is None:
+            return seconds
+        return max(0.0, min(seconds, deadline - Runtime.now()))
+
+    def _expire(self) -> NoReturn:
+        """The deadline passed: cancel on the server, end, raise PredictionTimeoutError."""
+        self._drop_connection()
+        self._mode = "ended"
+        prediction = self._prediction
+        assert prediction is not None
+        latest = self._cancel(prediction)
+        raise PredictionTimeoutError(latest)
+
+    def _cancel(self, prediction: Prediction) -> Prediction:
+        latest = cancel_quietly(self._api, prediction)
+        if isinstance(latest, Prediction):
+            self._set_prediction(latest)
+            return latest
+        return prediction  # pragma: no cover - a prediction's cancel returns a prediction
+
+    def _abandon(self, exc: BaseException) -> None:
+        """An exception leaves the stream: close it; cancel when the caller gave up early."""
+        if self._mode == "ended":
+            self._drop_connection()
+            return
+        if isinstance(exc, PredictionError):
+            self._mode = "ended"
+            self._drop_connection()
+            return
+        self.close()
+
+    def _drop_connection(self) -> None:
+        response, events = self._response, self._events
+        if response is None:
+            return
+        self._response = self._events = None
+        limiter, self._slot = self._slot, None
+        if limiter is not None:
+            left = _open_streams.get(limiter, 1) - 1
+            if left > 0:
+                _open_streams[limiter] = left
+            else:
+                _open_streams.pop(limiter, None)
+        with Runtime.shielded(CLEANUP_SECONDS):
+            try:
+                # httpx-sse's reader is a generator: close it, so nothing waits for the GC.
+                closer = getattr(events, "close", None)
+                if closer is not None:
+                    closer()
+            except Exception as exc:  # pragma: no cover - closing never outranks the caller
+                logger.debug("closing the event reader failed: %s", exc)
+            try:
+                response.close()
+            except Exception as exc:  # pragma: no cover
+                logger.debug("closing the stream failed: %s", exc)
+
+    def _set_prediction(self, prediction: Prediction) -> None:
+        previous = self._prediction
+        self._prediction = prediction
+        callback = self._on_progress
+        if callback is not None and (previous is None or previous.status != prediction.status):
+            callback(prediction)
+
+    @property
+    def _id(self) -> str:
+        known = self._prediction
+        if known is not None:
+            return known.id
+        assert self._prediction_id is not None
+        return self._prediction_id
+
+
+class TextIterator:
+    """The output texts of a stream (see `PredictionStream.text`).
+
+    A plain iterator rather than a generator, so leaving it early leaves nothing to finalize.
+    """
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: PredictionStream) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> str:
+        stream = self._stream
+        while True:
+            event = stream.__next__()
+            if isinstance(event, OutputEvent):
+                return event.data
+
+
+def wait_with_stream(
+    api: APIClient,
+    prediction: Prediction,
+    *,
+    deadline: float | None,
+    cancel_on_exit: bool,
+    on_progress: Callable[[Prediction], object] | None = None,
+) -> Prediction:
+    """Wait for `prediction` to finish by its stream's done event; return its final state.
+
+    Output and logs are read and dropped; one GET after ``done`` supplies the authoritative
+    prediction. Interruptions resume or fall back to polling as a stream does.
+    """
+    stream = PredictionStream(
+        api,
+        prediction=prediction,
+        deadline=deadline,
+        cancel_on_exit=cancel_on_exit,
+        on_progress=on_progress,
+    )
+    with api.connection.stream_limiter():
+        with stream:
+            return stream.wait()

@@ -1,0 +1,184 @@
+# GENERATED from replicate_async/_async/trainings.py by scripts/gen_sync.py. DO NOT EDIT.
+"""Trainings: create, get, list, iter, cancel and wait."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+from .._concurrency import Runtime
+from .._refs import ModelRef, VersionRef, is_version_id, parse_model, parse_ref
+from .._serde import structure
+from .._types import InputMapping, WebhookEventName
+from ..types.pages import Page
+from ..types.trainings import Training
+from .api_client import APIClient
+from .files import check_segment
+from .pagination import fetch_page, iterate_pages
+from .predictions import create_body
+from .uploads import encode_input
+from .waiting import fetch_job, wait_until_terminal
+
+__all__ = ["Trainings", "resolve_training_version"]
+
+_REF_HELP = (
+    "pass 'owner/name:<64-hex version id>', or model='owner/name' with version='<version id>'"
+)
+
+
+def resolve_training_version(
+    ref: str | None, *, model: str | None = None, version: str | None = None
+) -> VersionRef:
+    """The model version a training starts from, from a reference or from model= and version=.
+
+    Accepted: ``ref="owner/name:<id>"``; ``version="owner/name:<id>"``; or
+    ``model="owner/name"`` with ``version="<id>"``. Raises ValueError before any request
+    otherwise.
+    """
+    if ref is not None and (model is not None or version is not None):
+        raise ValueError(f"pass either a reference or model=/version=, not both: {_REF_HELP}")
+    if ref is None and version is None:
+        raise ValueError(f"a training needs the model version it starts from: {_REF_HELP}")
+    if ref is not None:
+        parsed = parse_ref(ref)
+    else:
+        assert version is not None
+        if model is not None:
+            base = parse_model(model)
+            if not isinstance(version, str) or not is_version_id(version):  # pyright: ignore[reportUnnecessaryIsInstance]
+                raise ValueError(
+                    f"version={version!r} is not a version id: with model=, pass the 64-hex id"
+                )
+            parsed = VersionRef(version, base.owner, base.name)
+        else:
+            parsed = parse_ref(version)
+    if isinstance(parsed, ModelRef):
+        raise ValueError(f"{str(parsed)!r} names no version: {_REF_HELP}")
+    if parsed.owner is None or parsed.name is None:
+        raise ValueError(f"a bare version id does not say which model it belongs to: {_REF_HELP}")
+    return parsed
+
+
+class Trainings:
+    """Trainings (fine-tunes): create, get, list, iter, cancel, wait."""
+
+    def __init__(self, api: APIClient) -> None:
+        self._api = api
+
+    def create(
+        self,
+        ref: str | None = None,
+        *,
+        destination: str,
+        input: InputMapping,
+        model: str | None = None,
+        version: str | None = None,
+        webhook: str | None = None,
+        webhook_events_filter: Sequence[WebhookEventName] | None = None,
+    ) -> Training:
+        """Start a training of a model version; success adds a new version to `destination`.
+
+        Name the version as ``"owner/name:<version id>"``, or with ``model="owner/name"`` and
+        ``version="<version id>"``. File leaves in `input` (Path, bytes, binary file objects)
+        are uploaded first, as for predictions. The create is never retried once it may have
+        reached the server.
+
+        Args:
+            ref: The version to train, ``owner/name:<version id>``.
+            destination: The model to push the trained version to, ``owner/name`` (it must
+                exist and be yours).
+            input: The trainer's input.
+            model: The model to train, ``owner/name`` (with `version`).
+            version: The version id to train.
+            webhook: An https URL to receive the training's updates.
+            webhook_events_filter: The events to send to `webhook` (start, output, logs,
+                completed).
+
+        Returns:
+            The new training (status ``starting``); follow it with `wait`.
+        """
+        target = resolve_training_version(ref, model=model, version=version)
+        try:
+            dest = parse_model(destination)
+        except ValueError:
+            raise ValueError(
+                f"destination={destination!r} is not valid: pass the model to push to, "
+                "'owner/name', without a version"
+            ) from None
+        if not isinstance(input, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(
+                f"input must be a mapping of input names to values, not {type(input).__name__}"
+            )
+        # Built (and so checked) before any upload: a bad webhook must not cost an upload.
+        body = create_body(dest, {}, webhook=webhook, webhook_events_filter=webhook_events_filter)
+        self._api.options.require_token()
+        body["input"] = encode_input(self._api, input)
+        body["destination"] = str(dest)
+        path = f"models/{target.owner}/{target.name}/versions/{target.id}/trainings"
+        payload = self._api.request_json("POST", path, kind="create", json=body)
+        return structure(payload, Training)
+
+    def get(self, id: str) -> Training:
+        """Return the current state of the training `id`."""
+        check_segment(id, what="training id", example="pass Training.id")
+        return fetch_job(self._api, Training, id)
+
+    def list(self, *, cursor: str | None = None) -> Page[Training]:
+        """Return one page of your trainings, newest first.
+
+        Args:
+            cursor: A page's ``next`` (or ``previous``) URL, to fetch that page.
+        """
+        return fetch_page(self._api, "trainings", Training, cursor=cursor)
+
+    def iter(self) -> Iterator[Training]:
+        """Yield every training, page after page."""
+        for item in iterate_pages(self._api, "trainings", Training):
+            yield item
+
+    def cancel(self, training: Training | str) -> Training:
+        """Cancel a training (by object or id) and return its new state."""
+        tid = training.id if isinstance(training, Training) else training
+        check_segment(tid, what="training id", example="pass a Training or its id")
+        payload = self._api.request_json("POST", f"trainings/{tid}/cancel", kind="idempotent")
+        return structure(payload, Training)
+
+    def wait(
+        self,
+        training: Training | str,
+        *,
+        timeout: float | None = None,
+        cancel_on_exit: bool = False,
+        on_progress: Callable[[Training], object] | None = None,
+    ) -> Training:
+        """Wait until the training is terminal and return it, whatever its status.
+
+        Args:
+            training: A training or its id.
+            timeout: One deadline for the whole wait, in seconds. When it passes, the training
+                is canceled on the server and `PredictionTimeoutError` is raised. ``None``
+                waits as long as the training runs.
+            cancel_on_exit: Also cancel the training when the caller gives up (task
+                cancellation, or Ctrl-C in sync code).
+            on_progress: Called with the training whenever its status changes.
+
+        Returns:
+            The terminal training (succeeded, failed, canceled or aborted).
+
+        Raises:
+            PredictionTimeoutError: `timeout` passed; its `prediction` is the training.
+        """
+        if timeout is not None and not timeout > 0:
+            raise ValueError("timeout must be a positive number of seconds (or None to wait)")
+        deadline = None if timeout is None else Runtime.now() + timeout
+        if isinstance(training, Training):
+            current = training
+        else:
+            check_segment(training, what="training id", example="pass a Training or its id")
+            current = fetch_job(self._api, Training, training, deadline=deadline)
+        return wait_until_terminal(
+            self._api,
+            current,
+            deadline=deadline,
+            cancel_on_exit=cancel_on_exit,
+            on_progress=on_progress,
+        )

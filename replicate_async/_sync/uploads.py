@@ -1,0 +1,108 @@
+# GENERATED from replicate_async/_async/uploads.py by scripts/gen_sync.py. DO NOT EDIT.
+"""Input encoding: file leaves are uploaded through the Files API (or inlined as data URIs)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .._concurrency import Runtime
+from .._files import (
+    MAX_UPLOAD_BYTES,
+    data_uri,
+    guess_mime,
+    is_file_leaf,
+    leaf_name,
+    read_leaf,
+)
+from .._serde import structure
+from ..types.files import File
+from .api_client import APIClient
+
+__all__ = ["encode_input", "upload_file"]
+
+
+def upload_file(
+    api: APIClient,
+    content: bytes,
+    *,
+    filename: str,
+    content_type: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> File:
+    """Upload bytes through ``POST /files`` with their name and MIME type."""
+    if len(content) >= MAX_UPLOAD_BYTES:
+        raise ValueError(
+            f"{filename} is {len(content)} bytes: the Files API takes files under 100 MB"
+        )
+    mime = content_type or guess_mime(filename)
+    payload = api.request_json(
+        "POST",
+        "files",
+        kind="upload",
+        files={"content": (filename, content, mime)},
+        data={"metadata": json.dumps(dict(metadata or {}))},
+    )
+    return structure(payload, File)
+
+
+SYNC_ASYNC_FILE = "the sync Client cannot read an async file object: pass a Path, bytes or a file"
+
+
+def ensure_bytes(data: object) -> bytes:
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError("a file input's read() must return bytes: open it in binary mode")
+    return bytes(data)
+
+
+def _read(value: Any) -> bytes:
+    read = getattr(value, "read", None)
+    if read is not None and inspect.iscoroutinefunction(read):
+        raise TypeError(SYNC_ASYNC_FILE)
+    return Runtime.run_in_thread(read_leaf, value)
+
+
+def encode_input(api: APIClient, value: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `value` with every file leaf replaced by an uploaded URL or a data URI.
+
+    Uploads run one after another. Strings are never treated as paths.
+    """
+    options = api.options
+    budget = [options.max_data_uri_bytes]
+
+    def encode(item: Any) -> Any:
+        if isinstance(item, Mapping):
+            return {str(k): encode(v) for k, v in item.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        if isinstance(item, list | tuple):
+            return [encode(v) for v in item]  # pyright: ignore[reportUnknownVariableType]
+        if not is_file_leaf(item):
+            return item
+        name = leaf_name(item)
+        content = _read(item)
+        if options.file_encoding == "data-uri":
+            budget[0] -= len(content)
+            if budget[0] < 0:
+                raise ValueError(
+                    f"file inputs exceed max_data_uri_bytes={options.max_data_uri_bytes}: "
+                    "use file_encoding='upload' (the default) for large files"
+                )
+            return data_uri(content, guess_mime(name))
+        uploaded = upload_file(api, content, filename=name)
+        if uploaded.urls is None or uploaded.urls.get is None:
+            raise ValueError("the Files API returned no URL for the uploaded file")
+        return uploaded.urls.get
+
+    if not any(_has_file(v) for v in value.values()):
+        return dict(value)
+    encoded: dict[str, Any] = encode(value)
+    return encoded
+
+
+def _has_file(item: Any) -> bool:
+    if isinstance(item, Mapping):
+        return any(_has_file(v) for v in item.values())  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    if isinstance(item, list | tuple):
+        return any(_has_file(v) for v in item)  # pyright: ignore[reportUnknownVariableType]
+    return is_file_leaf(item)
