@@ -4,7 +4,7 @@
 |---|---|---|
 | ``demo/echo`` | ``text`` | the text, unchanged |
 | ``demo/tokens`` | ``prompt``, ``delay`` | the prompt's words, streamed one per event |
-| ``demo/image`` | ``width``, ``height``, ``seed`` | a list with one PNG (made with the stdlib) |
+| ``demo/image`` | ``width``, ``height`` (or ``size``), ``seed``, ``steps`` | a list with one PNG |
 | ``demo/sleep`` | ``seconds`` | sleeps on the emulator clock, then says so |
 | ``demo/fail`` | ``message`` | fails, after writing some logs |
 """
@@ -72,10 +72,19 @@ def make_png(width: int, height: int, seed: int = 0) -> bytes:
 
 
 async def image(
-    width: int = 64, height: int = 64, seed: int = 0, steps: int = 4
+    width: int = 64,
+    height: int = 64,
+    size: int | None = None,
+    seed: int = 0,
+    steps: int = 4,
+    prompt: str = "",
 ) -> AsyncIterator[bytes | Log | Progress]:
-    """Make a small PNG gradient, logging tqdm-style progress on the way."""
+    """Make a small PNG gradient (`size` sets both sides), logging tqdm-style progress."""
+    if size is not None:
+        width = height = size
     yield Log(f"Using seed: {seed}")
+    if prompt:
+        yield Log(f"Prompt: {prompt}")
     steps = max(1, min(int(steps), 50))
     for step in range(steps + 1):
         yield Progress(step, steps)
