@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 
 import replicate_async
@@ -40,7 +40,7 @@ def make_emulator() -> Emulator:
 
 
 @contextlib.asynccontextmanager
-async def open_client(**options: Any) -> AsyncIterator[replicate_async.AsyncClient]:
+async def open_client(**options: Any) -> AsyncGenerator[replicate_async.AsyncClient]:
     """An ``AsyncClient``: the real API with a token, else the in-process demo emulator."""
     if not uses_emulator():
         async with replicate_async.AsyncClient(**options) as client:
@@ -53,7 +53,7 @@ async def open_client(**options: Any) -> AsyncIterator[replicate_async.AsyncClie
 
 
 @contextlib.contextmanager
-def open_sync_client(**options: Any) -> Iterator[replicate_async.Client]:
+def open_sync_client(**options: Any) -> Generator[replicate_async.Client]:
     """A sync ``Client``: the real API with a token, else the demo emulator on its own thread."""
     if not uses_emulator():
         with replicate_async.Client(**options) as client:
