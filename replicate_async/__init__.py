@@ -15,9 +15,9 @@ The sync `Client` (generated from the async source) has the same methods without
 from __future__ import annotations
 
 import contextlib as _contextlib
+import typing as _typing
 from collections.abc import Callable as _Callable
 from collections.abc import Sequence as _Sequence
-import typing as _typing
 from typing import Any as _Any
 
 from . import _default, webhooks
