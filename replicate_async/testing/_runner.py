@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["NamedBytes", "Runner", "log", "sleep"]
 
 _DONE = object()
+_SCALARS = frozenset({str, int, float, bool})
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,7 +357,9 @@ class Runner:
 
     def convert(self, job: Job, value: Any) -> Any:
         """Turn a model's return value into JSON, storing files as output files."""
-        if value is None or isinstance(value, str | bool | int | float):
+        if value is None or type(value) in _SCALARS:
+            return value
+        if isinstance(value, str | bool | int | float):
             return value
         if isinstance(value, pathlib.PurePath):
             path = pathlib.Path(value)

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import random
+import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class Stamper:
 
     def __init__(self) -> None:
         self._n = 0
+        self._second = -1
+        self._base = ""
 
     def stamp(self, when: float, *, not_before: Stamp | None = None) -> Stamp:
         """A stamp for `when`, never earlier than `not_before` (ordering survives truncation)."""
@@ -80,12 +83,15 @@ class Stamper:
         shown = micros if digits >= 6 else micros - micros % _QUANTUM[digits]
         if not_before is not None and shown < not_before.micros:
             digits, shown = 6, max(micros, not_before.micros)
-        return Stamp(shown, _format(shown, digits, self._n))
+        seconds = shown // 1_000_000
+        if seconds != self._second:
+            self._second = seconds
+            self._base = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return Stamp(shown, _format(shown, digits, self._n, self._base))
 
 
-def _format(micros: int, digits: int, salt: int) -> str:
-    seconds, frac = divmod(micros, 1_000_000)
-    base = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+def _format(micros: int, digits: int, salt: int, base: str) -> str:
+    frac = micros % 1_000_000
     if digits == 0:
         return base + "Z"
     text = f"{frac:06d}"
@@ -103,7 +109,10 @@ class Ids:
     """Identifier factory (seedable, for reproducible runs)."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self._random = random.Random(seed) if seed is not None else random.SystemRandom()
+        # Ids need not be unguessable (tokens and secrets below use `secrets` unless seeded),
+        # and a plain generator is much cheaper than SystemRandom on the create path.
+        self._seeded = seed is not None
+        self._random = random.Random(seed if seed is not None else secrets.randbits(64))
 
     def job(self) -> str:
         """A 26-character lower-case alphanumeric id, like prediction and training ids."""
@@ -125,11 +134,13 @@ class Ids:
     def api_token(self) -> str:
         """An ``r8_emulator…`` API token (40 characters, like real ones)."""
         alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-        return "r8_emulator" + "".join(self._random.choices(alphabet, k=29))
+        if self._seeded:
+            return "r8_emulator" + "".join(self._random.choices(alphabet, k=29))
+        return "r8_emulator" + "".join(secrets.choice(alphabet) for _ in range(29))
 
     def secret(self) -> str:
         """A ``whsec_`` webhook signing secret (24 random bytes)."""
-        raw = self._random.getrandbits(192).to_bytes(24, "big")
+        raw = self._random.randbytes(24) if self._seeded else secrets.token_bytes(24)
         return "whsec_" + base64.b64encode(raw).decode()
 
 
