@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         default="real",
         help="real time (default) or instant virtual time",
     )
+    serve.add_argument("--demo", action="store_true", help="serve the demo models (the default)")
     serve.add_argument("--no-demo", action="store_true", help="do not register the demo models")
     serve.add_argument(
         "--retention", type=float, default=3600.0, help="seconds before prediction data is removed"

@@ -226,6 +226,11 @@ class Emulator:
                 docstring), ``visibility``, ``github_url``, ``paper_url``, ``license_url``,
                 ``cover_image_url``, ``official`` (default True).
 
+        Input is checked against the signature when a prediction is created: a missing
+        required parameter, an unknown key (unless the function takes ``**kwargs``) or a value
+        of the wrong JSON type is refused with 422 "Input validation failed" (the real API
+        validates input against the version's schema too); nothing runs then.
+
         Returns:
             The function unchanged (or a decorator).
         """
@@ -462,6 +467,16 @@ class Emulator:
             seconds: How far.
         """
         self.portal().call(self.advance, seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on the emulator's clock (instantly with a virtual clock).
+
+        Inside model code you can also use the module-level ``replicate_async.testing.sleep``.
+
+        Args:
+            seconds: How long, in emulator seconds.
+        """
+        await self.core.clock.sleep(seconds)
 
     async def settle(self) -> None:
         """Wait until every model run and webhook delivery is done or blocked.
@@ -701,6 +716,11 @@ class Emulator:
         """
         from ._server import start_server
 
+        if self._depth:
+            raise RuntimeError(
+                "serve() runs the server on the emulator's own thread: call it from sync code, "
+                "or before entering the emulator in an event loop"
+            )
         server = start_server(self, host=host, port=port)
         self._servers.append(server)
         return server
