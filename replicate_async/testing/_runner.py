@@ -10,6 +10,7 @@ event loop; cancelling abandons the thread and discards what it produces afterwa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import mimetypes
@@ -247,7 +248,8 @@ class Runner:
                             break
                         last = self._yielded(job, item, training=job.kind == "training", last=last)
                 finally:
-                    gen.close()
+                    with contextlib.suppress(ValueError):  # still running in an abandoned thread
+                        gen.close()
             else:
                 if spec.kind == "async_function":
                     result = await spec.func(**kwargs)

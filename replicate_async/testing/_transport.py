@@ -113,7 +113,12 @@ async def serve_httpx(emulator: Emulator, request: httpx.Request, body: bytes | 
         app_request = Request(
             request.method, path, url.query.decode("latin-1"), _headers(request), body, surface
         )
-        response = await emulator.app.handle(app_request, fired)
+        # The answer must come within the read timeout, as over a socket; a hold or a slow
+        # model past it leaves the server-side work done and the client with ReadTimeout.
+        with anyio.move_on_after(_read_timeout(request)) as scope:
+            response = await emulator.app.handle(app_request, fired)
+        if scope.cancelled_caught:
+            raise httpx.ReadTimeout("timed out waiting for the emulator's answer", request=request)
     if fired.drop_after:
         if response.stream is not None:
             await _aclose(response.stream)

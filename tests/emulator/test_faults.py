@@ -134,3 +134,21 @@ def test_faults_through_the_sync_transport(emu: Emulator, sync_api: httpx.Client
         sync_api.get("/hardware")
     assert sync_api.get("/collections").status_code == 429
     assert sync_api.get("/account").status_code == 200
+
+
+async def test_a_hold_past_the_read_timeout_times_out_in_real_time() -> None:
+    emu = Emulator(clock="real", demo=True)
+    async with httpx.AsyncClient(
+        transport=emu.async_transport(),
+        base_url=emu.base_url,
+        headers={"Authorization": f"Bearer {emu.api_token}"},
+    ) as api:
+        with pytest.raises(httpx.ReadTimeout):
+            await api.post(
+                "/models/demo/sleep/predictions",
+                json={"input": {"seconds": 30}},
+                headers={"Prefer": "wait"},
+                timeout=httpx.Timeout(5, read=0.02),
+            )
+        created = (await api.get("/predictions")).json()["results"]
+        assert [p["status"] for p in created] == ["processing"]  # it exists and runs on
