@@ -76,6 +76,7 @@ def examples(session: nox.Session) -> None:
     session.env.pop("REPLICATE_API_TOKEN", None)
     session.run("python", "examples/quickstart.py")
     session.run("python", "examples/stream.py")
+    session.run("python", "examples/webhooks_end_to_end.py")
 
 
 @nox.session
