@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-from collections.abc import AsyncGenerator, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -678,15 +678,19 @@ class Emulator:
             async with client:
                 yield client
 
-    @contextlib.contextmanager
-    def client(self, **options: Any) -> Generator[Client]:
+    def client(self, **options: Any) -> Client:
         """A sync ``replicate_async.Client`` bound to this emulator (running on its own thread).
 
-        Args:
-            **options: Passed to ``Client``.
+        ```python
+        with emu.client() as client:
+            print(client.run("demo/echo", input={"text": "hi"}))
+        ```
 
-        Yields:
-            The client.
+        Args:
+            **options: Passed to ``Client`` (``timeout``, ``max_retries``, ...).
+
+        Returns:
+            The client (use it in a ``with`` block, or close it).
         """
         from replicate_async import Client
 
@@ -694,13 +698,11 @@ class Emulator:
         options.setdefault("base_url", self.base_url)
         prefixes = list(options.pop("file_output_prefixes", ()))
         self.start()
-        client = Client(
+        return Client(
             transport=self.sync_transport(),
             file_output_prefixes=[*prefixes, self.delivery_url],
             **options,
         )
-        with client:
-            yield client
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
         """Serve the emulator over real sockets (uvicorn, on the emulator's own thread).

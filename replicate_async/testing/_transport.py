@@ -115,10 +115,12 @@ async def serve_httpx(emulator: Emulator, request: httpx.Request, body: bytes | 
         )
         # The answer must come within the read timeout, as over a socket; a hold or a slow
         # model past it leaves the server-side work done and the client with ReadTimeout.
-        with anyio.move_on_after(_read_timeout(request)) as scope:
-            response = await emulator.app.handle(app_request, fired)
-        if scope.cancelled_caught:
+        answer: Response | None = None
+        with anyio.move_on_after(_read_timeout(request)):
+            answer = await emulator.app.handle(app_request, fired)
+        if answer is None:
             raise httpx.ReadTimeout("timed out waiting for the emulator's answer", request=request)
+        response = answer
     if fired.drop_after:
         if response.stream is not None:
             await _aclose(response.stream)
