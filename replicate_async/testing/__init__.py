@@ -28,6 +28,23 @@ async with emu.async_client() as client:
   fixtures ``replicate_emulator``, ``emulated_client`` and ``emulated_sync_client``.
 
 Nothing in ``replicate_async`` imports this package; it is loaded only when you import it.
+
+Where the server's behaviour is not established (CONTRACT.md §13), the emulator picks:
+
+- invalid input, or unknown fields in a prediction request: 422 "Input validation failed"
+  with ``detail`` lines and ``invalid_fields`` (gojsonschema-style messages), before anything
+  runs; an unknown version: the recorded 422 "Invalid version or not permitted";
+- ``Prefer: wait=N``: N from 1 to 99 holds min(N, 60) s; other values are ignored (no hold, no
+  ``Preference-Applied``); a malformed or under-5 s ``Cancel-After``: 422;
+- cancelling a finished prediction returns it unchanged (200);
+- streams resume after ``Last-Event-ID`` (or replay everything with
+  ``sse_resume="replay"``), accept requests without a token, and end an aborted prediction
+  with ``done {"reason": "aborted"}``;
+- webhooks: default events ``output`` and ``completed``; ``completed`` also for aborted
+  predictions; the terminal delivery retried 6 times (1, 2, 4, 8, 16, 29 s: the last about a
+  minute after completion);
+- unknown resources: 404 ``{"detail": "Not found.", "status": 404}``; refused model deletes 403
+  (not yours) or 409 (public, or has versions); duplicate models and deployments 409.
 """
 
 from __future__ import annotations
