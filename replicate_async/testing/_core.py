@@ -150,10 +150,6 @@ class Core:
             self._renderers[surface] = found
         return found
 
-    def reset_renderers(self) -> None:
-        """Drop cached renderers (after an option changed)."""
-        self._renderers.clear()
-
     # -- time ----------------------------------------------------------------------------------
 
     def now(self) -> float:

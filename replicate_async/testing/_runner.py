@@ -18,7 +18,6 @@ import pathlib
 import tempfile
 import threading
 import traceback
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -471,8 +470,3 @@ def _event_text(value: Any) -> str | FileRef:
 
 def _fake_weights(job: Job) -> bytes:
     return b"emulated weights\n" + json.dumps(job.input, sort_keys=True, default=str).encode()
-
-
-async def call_soon(func: Callable[[], Awaitable[None]]) -> None:
-    """Await `func` (a helper for task-group spawning with no arguments)."""
-    await func()

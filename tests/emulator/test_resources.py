@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 
 import httpx
@@ -478,3 +479,20 @@ async def test_prediction_helper_and_jobs(emu: Emulator, api: httpx.AsyncClient)
     assert [job.id for job in emu.jobs()] == [created.json()["id"]]
     done = await wait_terminal(api, created.json())
     assert done["output"] == "z"
+
+
+def test_the_app_serves_37_operations(emu: Emulator) -> None:
+    import json
+    from pathlib import Path
+
+    spec = json.loads(
+        (Path(__file__).resolve().parents[1] / "fixtures" / "openapi.json").read_text()
+    )
+    documented = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path))
+        for path, methods in spec["paths"].items()
+        for method in methods
+    }
+    served = {(method, re.sub(r"\{[^}]+\}", "{}", path)) for method, path in emu.app.operations()}
+    assert len(served) == 37
+    assert served == documented
