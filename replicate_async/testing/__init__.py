@@ -49,12 +49,16 @@ Where the server's behaviour is not established (CONTRACT.md §13), the emulator
 
 from __future__ import annotations
 
-from ._emulator import Emulator
-from ._faults import Fault, FaultPlan
-from ._models import Log, Progress
-from ._runner import log, sleep
-from ._server import EmulatorServer
-from ._webhooks import WebhookDelivery
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._emulator import Emulator
+    from ._faults import Fault, FaultPlan
+    from ._models import Log, Progress
+    from ._runner import log, sleep
+    from ._server import EmulatorServer
+    from ._webhooks import WebhookDelivery
 
 __all__ = [
     "Emulator",
@@ -68,12 +72,31 @@ __all__ = [
     "sleep",
 ]
 
+# Loaded on first use (PEP 562), so that the pytest plugin, which lives in this package, costs
+# next to nothing in test suites that never touch the emulator.
+_WHERE = {
+    "Emulator": "._emulator",
+    "EmulatorServer": "._server",
+    "Fault": "._faults",
+    "FaultPlan": "._faults",
+    "Log": "._models",
+    "Progress": "._models",
+    "WebhookDelivery": "._webhooks",
+    "log": "._runner",
+    "sleep": "._runner",
+}
 
-def _rewrite_modules() -> None:
-    for name in __all__:
-        obj = globals()[name]
-        if getattr(obj, "__module__", "").startswith(__name__ + "."):
-            obj.__module__ = __name__
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(where, __name__), name)
+    if getattr(value, "__module__", "").startswith(__name__ + "."):
+        value.__module__ = __name__
+    globals()[name] = value
+    return value
 
 
-_rewrite_modules()
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

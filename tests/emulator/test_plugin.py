@@ -25,3 +25,19 @@ def test_the_fixture_is_a_fresh_demo_emulator(replicate_emulator: Emulator) -> N
     assert replicate_emulator.clock.mode == "instant"
     assert "demo/echo" in replicate_emulator.core.store.models
     assert replicate_emulator.jobs() == []
+
+
+def test_the_plugin_has_fixtures_only_and_loads_nothing_else() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, replicate_async.testing.pytest_plugin as p;"
+        "print(json.dumps([sorted(m for m in sys.modules if m.startswith('replicate_async.testing')),"
+        " [n for n in dir(p) if n.startswith('pytest_')]]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules, hooks = json.loads(out.stdout)
+    assert modules == ["replicate_async.testing", "replicate_async.testing.pytest_plugin"]
+    assert hooks == []
