@@ -340,7 +340,11 @@ class App:
             sub = path[3:] or "/"
             found = self._match(sub)
             authorized = self._authorized(request)
-            if not authorized and not (found and sub.endswith("/download")):
+            if found is None or (request.method, len(found[1])) != ("GET", 1):
+                signed_download = False
+            else:
+                signed_download = sub == f"/files/{found[1][0]}/download"
+            if not authorized and not signed_download:
                 return Response(401, [("content-type", PROBLEM)], UNAUTHENTICATED)
             if found is None:
                 raise _not_found()
@@ -353,7 +357,7 @@ class App:
                     [("content-type", PROBLEM), ("allow", allow)],
                     dumps({"detail": f'Method "{request.method}" not allowed.', "status": 405}),
                 )
-            if not authorized:
+            if not authorized:  # a signed Files API download
                 return await self.files_download(request, params, authorized=False)
             response = await handler(request, params)
             if fired.accepted and response.status == 201 and sub.endswith("/predictions"):
