@@ -8,7 +8,10 @@ import pytest
 
 from tests.hostile import HostileServer
 
-TOKEN = "r8_HostileDeadlineTests"
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker that selects these tests (``-m deadlines``)."""
+    config.addinivalue_line("markers", "deadlines: issue 8 deadline and cancellation proofs")
 
 
 @pytest.fixture
