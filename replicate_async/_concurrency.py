@@ -7,25 +7,44 @@ Each async primitive has a sync twin of the same shape, so that `scripts/gen_syn
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Generator
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from typing import Any, Generic, TypeVar
 
 import anyio
 import anyio.lowlevel
 import anyio.to_thread
 
 __all__ = [
+    "AsyncJob",
     "AsyncLimiter",
     "AsyncLock",
     "AsyncRuntime",
+    "AsyncTasks",
+    "DeadlinePassed",
+    "Job",
     "Limiter",
     "Lock",
     "Runtime",
+    "Tasks",
 ]
 
 T = TypeVar("T")
+
+
+class DeadlinePassed(Exception):
+    """A call's deadline passed while it waited (internal signal, never seen by users)."""
+
+
+def _interrupted(exc: BaseException) -> bool:
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return True
+    try:
+        return isinstance(exc, anyio.get_cancelled_exc_class())
+    except Exception:  # pragma: no cover - no running loop
+        return False
 
 
 class AsyncRuntime:
@@ -54,12 +73,34 @@ class AsyncRuntime:
             yield
 
     @staticmethod
+    @contextlib.contextmanager
+    def deadline(deadline: float | None) -> Generator[None]:
+        """Interrupt the body at `deadline` (monotonic seconds), then raise `DeadlinePassed`.
+
+        Whatever the body is doing (a dripping body, a silent stream, a rate-gate wait) it
+        cannot run past the deadline. ``None`` bounds nothing.
+        """
+        if deadline is None:
+            yield
+            return
+        left = deadline - time.monotonic()
+        with anyio.CancelScope(deadline=anyio.current_time() + left) as scope:
+            yield
+        if scope.cancelled_caught:
+            raise DeadlinePassed
+
+    @staticmethod
     def is_cancellation(exc: BaseException) -> bool:
-        """Whether `exc` means the caller is being cancelled (task cancellation)."""
-        try:
-            return isinstance(exc, anyio.get_cancelled_exc_class())
-        except Exception:  # pragma: no cover - no running loop
-            return False
+        """Whether `exc` means the caller gave up: task cancellation (any form) or Ctrl-C."""
+        return _interrupted(exc)
+
+    @staticmethod
+    def after_interrupt(job: AsyncJob[Any], describe: Callable[[], str]) -> None:
+        """The caller was interrupted while `job` cleans up: async callers return at once.
+
+        The job belongs to the client, which finishes it before `aclose()` returns.
+        """
+        del job, describe
 
     @staticmethod
     async def run_in_thread(fn: Callable[..., T], *args: Any) -> T:
@@ -105,9 +146,37 @@ class Runtime:
         yield
 
     @staticmethod
+    @contextlib.contextmanager
+    def deadline(deadline: float | None) -> Generator[None]:
+        """Bound nothing here: sync code cannot be interrupted from outside.
+
+        Each request and wait is clipped to the deadline instead, and the clock is checked
+        between the chunks of every body.
+        """
+        del deadline
+        yield
+
+    @staticmethod
     def is_cancellation(exc: BaseException) -> bool:
         """Whether `exc` means the caller gave up (Ctrl-C in sync code)."""
-        return isinstance(exc, KeyboardInterrupt)
+        return isinstance(exc, (KeyboardInterrupt, SystemExit))
+
+    @staticmethod
+    def after_interrupt(job: Job[Any], describe: Callable[[], str]) -> None:
+        """Ctrl-C arrived while `job` cleans up: say so on stderr and wait for the cleanup.
+
+        A second Ctrl-C stops waiting and names what is left running.
+        """
+        print(
+            f"replicate_async: interrupted; canceling {describe()} "
+            "(press Ctrl-C again to leave it running)",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            job.wait_done()
+        except KeyboardInterrupt:
+            print(f"replicate_async: left running: {describe()}", file=sys.stderr, flush=True)
 
     @staticmethod
     def run_in_thread(fn: Callable[..., T], *args: Any) -> T:
@@ -195,3 +264,216 @@ class Lock:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
+
+
+class AsyncJob(Generic[T]):
+    """Work started by a caller and owned by a client, which runs to its end.
+
+    It goes on when the caller is cancelled (in any way, native asyncio cancellation
+    included), and `AsyncTasks.join` waits for it. Its own `cancel()` stops it at its next
+    await.
+    """
+
+    def __init__(self, fn: Callable[[], Awaitable[T]]) -> None:
+        self._fn = fn
+        self._finished = anyio.Event()
+        self._scope = anyio.CancelScope()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._stopped = False
+
+    async def _run(self) -> None:
+        try:
+            # Shielded, so that the end of the event loop (trio's system nursery, or an
+            # anyio scope) lets the job finish; its own scope stays cancellable by `cancel()`.
+            with anyio.CancelScope(shield=True), self._scope:
+                self._value = await self._fn()
+            if self._scope.cancelled_caught:
+                self._stopped = True
+        except BaseException as exc:  # the caller reads it from result()
+            self._error = exc
+        finally:
+            self._finished.set()
+
+    def cancel(self) -> None:
+        """Stop the job at its next await (used while it has sent nothing)."""
+        self._scope.cancel()
+
+    def done(self) -> bool:
+        """Whether the job has ended."""
+        return self._finished.is_set()
+
+    async def wait_done(self) -> None:
+        """Wait until the job has ended, whatever its outcome."""
+        await self._finished.wait()
+
+    async def result(self, deadline: float | None = None) -> T:
+        """Wait for the job and return its value or raise its error.
+
+        The wait (not the job) is cancellable; past `deadline` it raises `DeadlinePassed`.
+        """
+        if not self._finished.is_set():
+            with AsyncRuntime.deadline(deadline):
+                await self._finished.wait()
+        if self._error is not None:
+            raise self._error
+        if self._stopped:
+            raise anyio.get_cancelled_exc_class()()
+        return self._value  # type: ignore[return-value]
+
+
+class AsyncTasks:
+    """The jobs a client owns: started by callers, finished before the client closes."""
+
+    def __init__(self) -> None:
+        self._jobs: set[AsyncJob[Any]] = set()
+        self._handles: set[object] = set()
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def start(self, fn: Callable[[], Awaitable[T]]) -> AsyncJob[T]:
+        """Start `fn` in a task of its own, outside the caller's cancellation."""
+        job: AsyncJob[T] = AsyncJob(fn)
+        self._jobs.add(job)
+
+        async def run() -> None:
+            try:
+                await job._run()  # pyright: ignore[reportPrivateUsage]
+            finally:
+                self._jobs.discard(job)
+
+        import sniffio
+
+        if sniffio.current_async_library() == "trio":
+            import trio.lowlevel
+
+            trio.lowlevel.spawn_system_task(run, name="replicate_async cleanup")
+        else:
+            import asyncio
+
+            task = _OwnedTask(run(), loop=asyncio.get_running_loop())
+            self._handles.add(task)
+            task.add_done_callback(self._handles.discard)
+        return job
+
+    async def join(self) -> None:
+        """Wait until every job has ended."""
+        while self._jobs:
+            await next(iter(self._jobs)).wait_done()
+
+
+def _owned_task_class() -> type[Any]:
+    import asyncio
+
+    class OwnedTask(asyncio.Task):  # type: ignore[type-arg]
+        """A task that outside code cannot cancel: only anyio's scopes inside it can.
+
+        `asyncio.run()` cancels every task left when its main coroutine ends; a job that
+        finishes an interrupted create or cancels a prediction must finish instead, so the
+        loop waits for it. anyio's scopes (the timeouts inside httpx) cancel with a message
+        and are let through; a bare ``cancel()`` from outside is refused.
+        """
+
+        def cancel(self, msg: Any = None) -> bool:
+            if msg is None:
+                return False
+            return super().cancel(msg)
+
+    return OwnedTask
+
+
+class _LazyTask:
+    cls: type[Any] | None = None
+
+    def __call__(self, coro: Any, *, loop: Any) -> Any:
+        if _LazyTask.cls is None:
+            _LazyTask.cls = _owned_task_class()
+        return _LazyTask.cls(coro, loop=loop)
+
+
+_OwnedTask = _LazyTask()
+
+
+class Job(Generic[T]):
+    """The sync twin of `AsyncJob`: a daemon thread that runs to its end even after Ctrl-C."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._finished = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # the caller reads it from result()
+            self._error = exc
+        finally:
+            self._finished.set()
+
+    def cancel(self) -> None:
+        """A thread cannot be stopped from outside: the job checks its guard instead."""
+
+    def done(self) -> bool:
+        """Whether the job has ended."""
+        return self._finished.is_set()
+
+    def wait_done(self) -> None:
+        """Wait until the job has ended (Ctrl-C interrupts the wait, not the job)."""
+        while not self._finished.wait(0.5):
+            pass
+
+    def result(self, deadline: float | None = None) -> T:
+        """Wait for the job (interruptibly) and return its value or raise its error.
+
+        Past `deadline` it raises `DeadlinePassed`; the job goes on.
+        """
+        finished = self._finished
+        while not finished.is_set():
+            wait = 0.5
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DeadlinePassed
+                wait = min(wait, left)
+            finished.wait(wait)
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+class Tasks:
+    """The sync twin of `AsyncTasks`: jobs in daemon threads, joined when the client closes."""
+
+    def __init__(self) -> None:
+        self._jobs: set[Job[Any]] = set()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def start(self, fn: Callable[[], T]) -> Job[T]:
+        """Start `fn` in a daemon thread."""
+        job: Job[T] = Job(fn)
+        with self._lock:
+            self._jobs.add(job)
+
+        def run() -> None:
+            try:
+                job._run()  # pyright: ignore[reportPrivateUsage]
+            finally:
+                with self._lock:
+                    self._jobs.discard(job)
+
+        threading.Thread(target=run, name="replicate_async cleanup", daemon=True).start()
+        return job
+
+    def join(self) -> None:
+        """Wait until every job has ended."""
+        while True:
+            with self._lock:
+                if not self._jobs:
+                    return
+                job = next(iter(self._jobs))
+            job.wait_done()

@@ -13,7 +13,12 @@ from ._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "HOLD_MARGIN",
+    "MAX_HOLD",
+    "MIN_SEND_SECONDS",
+    "SendGuard",
     "cancel_after_value",
+    "hold_for_deadline",
     "normalize_base_url",
     "prefer_value",
     "same_origin",
@@ -22,6 +27,44 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 MAX_HOLD = 60
+
+HOLD_MARGIN = 2.0
+"""Seconds left between the end of a ``Prefer: wait`` hold and the caller's deadline."""
+
+MIN_SEND_SECONDS = {"create": 0.25, "upload": 0.25}
+"""The least time left before a deadline for a request of these kinds to be sent at all."""
+
+
+def hold_for_deadline(wait: bool | int, left: float | None) -> bool | int:
+    """The ``Prefer: wait`` hold of a create that must answer within `left` seconds.
+
+    The hold always ends `HOLD_MARGIN` seconds before the deadline, so the server answers
+    (and the prediction id is known) in time to follow or cancel it; when too little time is
+    left for a hold of a whole second, none is asked (``False``).
+    """
+    if wait is False or left is None:
+        return wait
+    window = MAX_HOLD if wait is True else int(wait)
+    hold = min(window, math.floor(left - HOLD_MARGIN + 0.05))
+    return hold if hold >= 1 else False
+
+
+class SendGuard:
+    """Shared between a caller and the job that sends its create on the client's behalf.
+
+    The caller sets `abandoned` when it gives up; the job checks it before every attempt, so
+    nothing is sent after that, and `sending` tells the caller whether a request is in flight
+    (then its answer is still read, and the prediction it made is canceled).
+    """
+
+    __slots__ = ("abandoned", "prediction_id", "sending")
+
+    def __init__(self) -> None:
+        self.abandoned = False
+        self.sending = False
+        self.prediction_id: str | None = None
+
+
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 

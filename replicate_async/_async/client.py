@@ -132,6 +132,16 @@ class AsyncClient:
         """Whether the client has been closed."""
         return self._connection.closed
 
+    @property
+    def left_running(self) -> tuple[str, ...]:
+        """Ids of predictions and trainings this client failed to cancel when it gave up on them.
+
+        A cancel is sent whenever a call that created a prediction ends early (its `timeout`
+        passed, the task was cancelled, Ctrl-C). When that cancel cannot be delivered, a
+        WARNING names the id and the id is listed here, so that you can cancel it yourself.
+        """
+        return tuple(self._connection.left_running)
+
     def __repr__(self) -> str:
         token = "<set>" if self._options.api_token else "<missing>"
         return f"{type(self).__name__}(api_token={token}, base_url={self._options.base_url!r})"
@@ -180,7 +190,12 @@ class AsyncClient:
         return clone
 
     async def aclose(self) -> None:
-        """Close the connection pool (a no-op on a `with_options` copy)."""
+        """Finish the client's cleanups, then close the connection pool.
+
+        Cleanups are the cancels of predictions whose callers gave up (and the reading of
+        creates that were in flight then); when this returns, none is pending. A no-op on a
+        `with_options` copy.
+        """
         if not self._child:
             await self._connection.aclose()
 

@@ -20,12 +20,13 @@ from types import TracebackType
 from typing import Literal, NoReturn, Self
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent, SSEError
+from httpx_sse import ServerSentEvent
 
-from .._concurrency import AsyncLimiter, AsyncRuntime
+from .._concurrency import AsyncLimiter, AsyncRuntime, DeadlinePassed
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     PredictionAbortedError,
     PredictionCanceledError,
     PredictionError,
@@ -37,13 +38,20 @@ from .._polling import PollSchedule
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._retry import kind_timeout
 from .._sse import EventIds, ReconnectBudget, reason_for_status, to_event, undelivered_chunks
+from .._sse_decoder import SSEDecoder
 from .._types import InputMapping, WebhookEventName
 from ..types.events import DoneEvent, ErrorEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
 from .api_client import AsyncAPIClient
 from .predictions import AsyncPredictions
 from .run import check_outcome
-from .waiting import CLEANUP_SECONDS, cancel_quietly, fetch_job, wait_until_terminal
+from .waiting import (
+    CLEANUP_SECONDS,
+    cancel_on_deadline,
+    cancel_on_exit_of,
+    fetch_job,
+    wait_until_terminal,
+)
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
@@ -147,7 +155,9 @@ class AsyncPredictionStream:
         self._ids = EventIds()
         self._budget = ReconnectBudget()
         self._response: httpx.Response | None = None
-        self._events: AsyncIterator[ServerSentEvent] | None = None
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._decoder = SSEDecoder()
+        self._decoded: deque[ServerSentEvent] = deque()
         self._slot: AsyncLimiter | None = None
         self._last_activity = 0.0
         self._final: Prediction | None = None
@@ -223,9 +233,13 @@ class AsyncPredictionStream:
         if self._mode == "ended":
             raise StopAsyncIteration
         try:
-            return await self._step()
+            # The deadline bounds the step by the clock, whatever the server sends meanwhile.
+            with AsyncRuntime.deadline(self._deadline):
+                return await self._step()
         except StopAsyncIteration:
             raise
+        except DeadlinePassed:
+            await self._expire()
         except BaseException as exc:
             await self._abandon(exc)
             raise
@@ -233,7 +247,10 @@ class AsyncPredictionStream:
     async def __aenter__(self) -> Self:
         if self._mode == "new":
             try:
-                await self._start()
+                with AsyncRuntime.deadline(self._deadline):
+                    await self._start()
+            except DeadlinePassed:
+                await self._expire()
             except BaseException as exc:
                 await self._abandon(exc)
                 raise
@@ -245,10 +262,20 @@ class AsyncPredictionStream:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.aclose()
+        if exc is not None and AsyncRuntime.is_cancellation(exc):
+            await self._leave(exc)
+        else:
+            await self.aclose()
 
     async def aclose(self) -> None:
         """Close the connection; with `cancel_on_exit`, cancel a prediction still running."""
+        await self._leave(None)
+
+    async def _leave(self, exc: BaseException | None) -> None:
+        """End the stream; cancel a prediction still running when `cancel_on_exit` is set.
+
+        An interrupted caller (`exc` a cancellation or Ctrl-C) does not wait for the cancel.
+        """
         if self._mode == "ended":
             await self._drop_connection()
             return
@@ -256,7 +283,10 @@ class AsyncPredictionStream:
         await self._drop_connection()
         prediction = self._prediction
         if self._cancel_on_exit and prediction is not None and not prediction.is_terminal:
-            await self._cancel(prediction)
+            if exc is not None:
+                await cancel_on_exit_of(self._api, prediction, exc)
+            else:
+                await self._cancel(prediction)
 
     def text(self) -> AsyncIterator[str]:
         """Iterate over the text of each output event, and nothing else.
@@ -324,18 +354,17 @@ class AsyncPredictionStream:
             if predictions is not None:
                 assert self._target is not None
                 assert self._input is not None
-                # Shielded: a cancellation meanwhile takes effect once the prediction exists,
-                # so that it can then be canceled on the server.
-                async with AsyncRuntime.shielded():
-                    prediction = await predictions.create_for(
-                        self._target,
-                        input=self._input,
-                        webhook=self._webhook,
-                        webhook_events_filter=self._webhook_events_filter,
-                        wait=False,
-                        cancel_after=self._cancel_after,
-                        deadline=self._deadline,
-                    )
+                # The create runs in a job the client owns: interrupted meanwhile, the caller
+                # returns and the client cancels whatever the create made.
+                prediction = await predictions.create_for(
+                    self._target,
+                    input=self._input,
+                    webhook=self._webhook,
+                    webhook_events_filter=self._webhook_events_filter,
+                    wait=False,
+                    cancel_after=self._cancel_after,
+                    deadline=self._deadline,
+                )
             else:
                 assert self._prediction_id is not None
                 prediction = await fetch_job(
@@ -365,27 +394,33 @@ class AsyncPredictionStream:
         self._pending.append(self._record(event))
 
     async def _read(self) -> StreamEvent | None:
-        events = self._events
-        if events is None:
-            await self._connect()
-            return None
-        try:
-            sse = await events.__anext__()
-        except StopAsyncIteration:
-            await self._interrupted("the stream ended before its done event", idle=False)
-            return None
-        except SSEError as exc:
-            # A 2xx answer that is not an event stream: resuming it would not help.
-            logger.warning("the stream of prediction %s is unusable (%s)", self._id, exc)
-            await self._drop_connection()
-            self._follow_by_polling()
-            return None
-        except httpx.TimeoutException:
-            await self._interrupted("the stream was silent past its idle timeout", idle=True)
-            return None
-        except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
-            await self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
-            return None
+        decoded = self._decoded
+        if not decoded:
+            chunks = self._chunks
+            if chunks is None:
+                await self._connect()
+                return None
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                await self._interrupted("the stream ended before its done event", idle=False)
+                return None
+            except httpx.TimeoutException:
+                await self._interrupted("the stream was silent past its idle timeout", idle=True)
+                return None
+            except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
+                await self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
+                return None
+            decoded.extend(self._decoder.feed(chunk))
+            if self._expired():
+                # Sync code cannot be interrupted mid-read: what arrives late is not delivered.
+                await self._expire()
+            if not decoded:
+                # Part of an event, or a keep-alive comment: nothing meaningful arrived.
+                if AsyncRuntime.now() - self._last_activity >= self._idle:
+                    await self._check_in()
+                return None
+        sse = decoded.popleft()
         if sse.retry is not None:
             self._budget.note_retry(sse.retry)
         event = to_event(sse)
@@ -433,8 +468,22 @@ class AsyncPredictionStream:
             )
             self._follow_by_polling()
             return
+        content_type = response.headers.get("content-type", "")
+        if "text/event-stream" not in content_type.lower():
+            # A 2xx answer that is not an event stream: resuming it would not help.
+            logger.warning(
+                "the stream of prediction %s is unusable (content type %r): following it by "
+                "polling",
+                prediction.id,
+                content_type,
+            )
+            await response.aclose()
+            self._follow_by_polling()
+            return
         self._response = response
-        self._events = EventSource(response).aiter_sse()
+        self._chunks = response.aiter_bytes()
+        self._decoder = SSEDecoder()
+        self._decoded.clear()
         self._ids.new_connection()
         limiter = self._api.connection.stream_limiter()
         _open_streams[limiter] = _open_streams.get(limiter, 0) + 1
@@ -573,16 +622,18 @@ class AsyncPredictionStream:
         await self._drop_connection()
         self._mode = "ended"
         prediction = self._prediction
-        assert prediction is not None
+        if prediction is None:
+            raise APITimeoutError(
+                "the stream's deadline passed before its prediction was created or fetched",
+                request_sent=False,
+            )
         latest = await self._cancel(prediction)
         raise PredictionTimeoutError(latest)
 
     async def _cancel(self, prediction: Prediction) -> Prediction:
-        latest = await cancel_quietly(self._api, prediction)
-        if isinstance(latest, Prediction):
-            self._set_prediction(latest)
-            return latest
-        return prediction  # pragma: no cover - a prediction's cancel returns a prediction
+        latest = await cancel_on_deadline(self._api, prediction)
+        self._set_prediction(latest)
+        return latest
 
     async def _abandon(self, exc: BaseException) -> None:
         """An exception leaves the stream: close it; cancel when the caller gave up early."""
@@ -593,13 +644,14 @@ class AsyncPredictionStream:
             self._mode = "ended"
             await self._drop_connection()
             return
-        await self.aclose()
+        await self._leave(exc)
 
     async def _drop_connection(self) -> None:
-        response, events = self._response, self._events
+        response, chunks = self._response, self._chunks
         if response is None:
             return
-        self._response = self._events = None
+        self._response = self._chunks = None
+        self._decoded.clear()
         limiter, self._slot = self._slot, None
         if limiter is not None:
             left = _open_streams.get(limiter, 1) - 1
@@ -609,8 +661,8 @@ class AsyncPredictionStream:
                 _open_streams.pop(limiter, None)
         async with AsyncRuntime.shielded(CLEANUP_SECONDS):
             try:
-                # httpx-sse's reader is a generator: close it, so nothing waits for the GC.
-                closer = getattr(events, "aclose", None)
+                # The body's reader is a generator: close it, so nothing waits for the GC.
+                closer = getattr(chunks, "aclose", None)
                 if closer is not None:
                     await closer()
             except Exception as exc:  # pragma: no cover - closing never outranks the caller

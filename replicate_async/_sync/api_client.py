@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from .._concurrency import Limiter, Runtime
+from .._concurrency import Limiter, Runtime, Tasks
 from .._config import ClientOptions
 from .._exceptions import APIConnectionError, APITimeoutError, from_response, retry_after_hint
-from .._http import same_origin, user_agent
+from .._http import MIN_SEND_SECONDS, SendGuard, same_origin, user_agent
 from .._logging import logger, redact
 from .._ratelimit import LimitClass, RateGate
 from .._retry import RequestKind, RetryDecision, is_unsent, kind_timeout
@@ -50,6 +50,9 @@ class Connection:
         self._http: httpx.Client | None = http_client
         self._limiter: Limiter | None = None
         self._stream_limiter: Limiter | None = None
+        self._tasks: Tasks | None = None
+        self.left_running: list[str] = []
+        """Ids of predictions and trainings whose cancel could not be delivered."""
         self._loop: object = None
         self._bound = False
         self.gate = RateGate()
@@ -79,6 +82,7 @@ class Connection:
         self._bound = True
         self._limiter = Limiter(self._options.max_concurrency)
         self._stream_limiter = Limiter(self._options.max_streams)
+        self._tasks = Tasks()
         if self._http is None:
             opts = self._options
             self._http = httpx.Client(
@@ -111,10 +115,23 @@ class Connection:
         assert self._stream_limiter is not None
         return self._stream_limiter
 
+    @property
+    def tasks(self) -> Tasks:
+        """The jobs the client owns on the running loop (cleanups that outlive their caller)."""
+        self._bind()
+        assert self._tasks is not None
+        return self._tasks
+
     def close(self) -> None:
-        """Close the pool if this connection owns it; later calls are refused."""
+        """Finish the client's own jobs, then close the pool if this connection owns it.
+
+        Later calls are refused.
+        """
         if self.closed:
             return
+        tasks = self._tasks
+        if tasks is not None and self._bound and Runtime.loop_key() == self._loop:
+            tasks.join()
         self.closed = True
         http, self._http = self._http, None
         if http is not None and self._user_client is None:
@@ -170,12 +187,17 @@ class APIClient:
         hold: float | None = None,
         limit_class: LimitClass = "other",
         deadline: float | None = None,
+        send_by: float | None = None,
+        guard: SendGuard | None = None,
     ) -> httpx.Response:
         """Send one logical request, retrying as its `kind` allows; return a 2xx/3xx response.
 
         Raises the typed `APIStatusError` subclass for error statuses and `APIConnectionError`
         (or `APITimeoutError`) for transport failures. With a `deadline` (monotonic seconds),
-        each attempt's timeout is clipped to the time left and no retry starts after it.
+        every wait (rate gate, backoff) and every read is bounded by it, the body is read with
+        the clock checked between chunks, and nothing is sent with too little time left.
+        `send_by` bounds only the sending (no attempt starts after it), not the reading of an
+        answer. With a `guard`, nothing is sent once the caller has abandoned the request.
         """
         url = self.url(path_or_url)
         request_headers = self.headers(url, headers)
@@ -184,31 +206,45 @@ class APIClient:
         connection = self.connection
         http = connection.http()
         limiter = connection.limiter()
+        min_left = MIN_SEND_SECONDS.get(kind, 0.0)
+        cutoff = deadline if send_by is None else send_by
         attempt = 0
         while True:
             wait = connection.gate.delay(limit_class, Runtime.now())
             if wait > 0:
-                Runtime.sleep(_clip(wait, deadline))
-            timeout = _clip_timeout(base_timeout, deadline)
-            started = Runtime.now()
+                if cutoff is not None and Runtime.now() + wait + min_left >= cutoff:
+                    raise _too_late(method, url, "the rate limit's pause outlasts the deadline")
+                Runtime.sleep(wait)
             decision: RetryDecision
             with limiter:
+                if cutoff is not None and cutoff - Runtime.now() <= min_left:
+                    raise _too_late(method, url, "too little time is left to send it")
+                if guard is not None:
+                    if guard.abandoned:
+                        raise _too_late(method, url, "the caller gave up before it was sent")
+                    guard.sending = True
+                timeout = _clip_timeout(base_timeout, deadline)
+                started = Runtime.now()
                 try:
-                    response = http.request(
-                        method,
-                        url,
-                        json=json,
-                        content=content,
-                        files=files,
-                        data=data,
-                        params=params,
-                        headers=request_headers,
-                        timeout=timeout,
+                    response = self._send(
+                        http,
+                        http.build_request(
+                            method,
+                            url,
+                            json=json,
+                            content=content,
+                            files=files,
+                            data=data,
+                            params=params,
+                            headers=request_headers,
+                            timeout=timeout,
+                        ),
+                        deadline,
                     )
-                except httpx.TransportError as exc:
-                    decision = policy.for_error(kind, exc, attempt)
+                except (httpx.TransportError, httpx.DecodingError) as exc:
+                    decision = policy.for_error(kind, _as_transport(exc), attempt)
                     _log_call(method, url, type(exc).__name__, started)
-                    if not decision.retry or _past(deadline, decision.delay):
+                    if not decision.retry or _past(cutoff, decision.delay):
                         raise _connection_error(exc, attempt + 1) from exc
                 else:
                     status = response.status_code
@@ -216,15 +252,19 @@ class APIClient:
                     if status < 400:
                         return response
                     hint = retry_after_hint(response.headers, _peek_json(response))
-                    if status == 429:
+                    decision = policy.for_status(kind, status, hint, attempt)
+                    if status == 429 and (hint is None or hint <= policy.max_retry_after):
+                        # A hint the client refuses to sleep on does not close the gate.
                         connection.gate.throttled(
                             limit_class,
                             Runtime.now(),
                             hint if hint is not None else policy.backoff(attempt),
                         )
-                    decision = policy.for_status(kind, status, hint, attempt)
-                    if not decision.retry or _past(deadline, decision.delay):
+                    if not decision.retry or _past(cutoff, decision.delay + min_left):
                         raise from_response(response, attempts=attempt + 1)
+                finally:
+                    if guard is not None:
+                        guard.sending = False
             logger.info(
                 "retrying %s %s in %.2f s (attempt %d of %d): %s",
                 method,
@@ -236,6 +276,39 @@ class APIClient:
             )
             Runtime.sleep(decision.delay)
             attempt += 1
+
+    def _send(
+        self, http: httpx.Client, request: httpx.Request, deadline: float | None
+    ) -> httpx.Response:
+        """Send `request` and read its body within a bound checked between chunks.
+
+        A per-read timeout does not bound a body that drips a byte at a time: the whole body
+        must arrive within one read timeout of its headers (and before `deadline`).
+        """
+        response = http.send(request, stream=True)
+        if response.is_stream_consumed:
+            return response  # read already (a transport that answers with whole bodies)
+        try:
+            read = request.extensions.get("timeout", {}).get("read")
+            limit = Runtime.now() + (read if read is not None else 30.0)
+            if deadline is not None:
+                limit = min(limit, deadline)
+            raw: list[bytes] = []
+            for chunk in response.iter_raw():
+                raw.append(chunk)
+                if Runtime.now() >= limit:
+                    raise httpx.ReadTimeout("the body did not arrive in time", request=request)
+        finally:
+            response.close()
+        complete = httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=httpx.ByteStream(b"".join(raw)),
+            request=request,
+            extensions=response.extensions,
+        )
+        complete.read()
+        return complete
 
     def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
         """`request`, then decode the JSON body (``None`` for an empty body)."""
@@ -281,6 +354,8 @@ class APIClient:
                     return response
                 try:
                     response.read()
+                except httpx.HTTPError:
+                    pass
                 finally:
                     response.close()
                 hint = retry_after_hint(response.headers, _peek_json(response))
@@ -291,10 +366,17 @@ class APIClient:
             attempt += 1
 
 
-def _clip(seconds: float, deadline: float | None) -> float:
-    if deadline is None:
-        return seconds
-    return max(0.0, min(seconds, deadline - Runtime.now()))
+def _too_late(method: str, url: str, why: str) -> APITimeoutError:
+    return APITimeoutError(
+        f"{method} {redact(httpx.URL(url).path)} was not sent: {why}", request_sent=False
+    )
+
+
+def _as_transport(exc: httpx.HTTPError) -> httpx.TransportError:
+    """A body that could not be decoded is retried like a read error (never for a create)."""
+    if isinstance(exc, httpx.TransportError):
+        return exc
+    return httpx.ReadError(str(exc))
 
 
 def _past(deadline: float | None, delay: float) -> bool:
@@ -326,7 +408,7 @@ def _peek_json(response: httpx.Response) -> object:
         return None
 
 
-def _connection_error(exc: httpx.TransportError, attempts: int) -> APIConnectionError:
+def _connection_error(exc: httpx.HTTPError, attempts: int) -> APIConnectionError:
     sent = not is_unsent(exc)
     try:
         request: httpx.Request | None = exc.request
@@ -338,6 +420,13 @@ def _connection_error(exc: httpx.TransportError, attempts: int) -> APIConnection
             f"the request timed out{where}: {type(exc).__name__}",
             request=request,
             request_sent=sent,
+            attempts=attempts,
+        )
+    if isinstance(exc, httpx.DecodingError):
+        return APIConnectionError(
+            f"the response body could not be decoded{where}: {type(exc).__name__}",
+            request=request,
+            request_sent=True,
             attempts=attempts,
         )
     detail = redact(str(exc)) or type(exc).__name__

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .._concurrency import Runtime
-from .._exceptions import NotFoundError, UnprocessableEntityError
-from .._http import cancel_after_value, prefer_value
+from .._concurrency import DeadlinePassed, Runtime
+from .._exceptions import APITimeoutError, NotFoundError, UnprocessableEntityError
+from .._http import SendGuard, cancel_after_value, hold_for_deadline, prefer_value
 from .._refs import DeploymentRef, ModelRef, VersionRef, parse_deployment, parse_ref
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
@@ -18,12 +19,12 @@ from ..types.predictions import Prediction
 from .api_client import APIClient
 from .pagination import fetch_page, iterate_pages
 from .uploads import encode_input
-from .waiting import fetch_job, wait_until_terminal
+from .waiting import cancel_now, fetch_job, wait_until_terminal
 
 if TYPE_CHECKING:
     from .streaming import PredictionStream
 
-__all__ = ["Predictions", "resolve_target"]
+__all__ = ["Predictions", "resolve_target", "send_create"]
 
 _WEBHOOK_EVENTS = frozenset({"start", "output", "logs", "completed"})
 
@@ -110,6 +111,86 @@ def create_hint(target: ModelRef | VersionRef | DeploymentRef) -> str | None:
     return None
 
 
+def send_create(
+    api: APIClient,
+    target: ModelRef | VersionRef | DeploymentRef,
+    body: dict[str, Any],
+    headers: Mapping[str, str],
+    *,
+    hold: float | None,
+    deadline: float | None,
+) -> Prediction:
+    """Send a create in a job the client owns and return the prediction it made.
+
+    The caller may be interrupted at any moment without leaving a paid prediction behind: a
+    create not sent yet is never sent; a create in flight is read to its end by the client,
+    which then cancels the prediction (async callers return at once; `close()` waits for it).
+    Past `deadline`, the caller gets `APITimeoutError` and the same cleanup happens.
+    """
+    guard = SendGuard()
+    job = api.connection.tasks.start(
+        partial(_create_job, api, target, body, headers, hold, deadline, guard)
+    )
+    try:
+        return job.result(deadline)
+    except BaseException as exc:
+        if job.done():
+            raise
+        guard.abandoned = True
+        if not guard.sending:
+            job.cancel()
+        if isinstance(exc, DeadlinePassed):
+            raise APITimeoutError(
+                "the prediction's create had not answered by the deadline; if it made a "
+                "prediction, the client cancels it",
+                request_sent=guard.sending,
+            ) from None
+        if Runtime.is_cancellation(exc):
+            Runtime.after_interrupt(job, lambda: _describe_create(guard))
+        raise
+
+
+def _describe_create(guard: SendGuard) -> str:
+    if guard.prediction_id is not None:
+        return f"prediction {guard.prediction_id}"
+    return "the prediction being created (its id is not known yet)"
+
+
+def _create_job(
+    api: APIClient,
+    target: ModelRef | VersionRef | DeploymentRef,
+    body: dict[str, Any],
+    headers: Mapping[str, str],
+    hold: float | None,
+    send_by: float | None,
+    guard: SendGuard,
+) -> Prediction:
+    try:
+        payload = api.request_json(
+            "POST",
+            target.create_path,
+            kind="create",
+            json=body,
+            headers=headers,
+            hold=hold,
+            limit_class="create",
+            send_by=send_by,
+            guard=guard,
+        )
+    except (NotFoundError, UnprocessableEntityError) as exc:
+        hint = create_hint(target)
+        if hint and exc.hint is None:
+            exc.hint = hint
+            exc.args = (f"{exc.args[0]}. {hint}",)
+        raise
+    prediction = structure(payload, Prediction)
+    guard.prediction_id = prediction.id
+    if guard.abandoned and not prediction.is_terminal:
+        # Nobody will follow this prediction: cancel it now, inside the same job.
+        cancel_now(api, prediction)
+    return prediction
+
+
 class Predictions:
     """Predictions: create, get, list, iter, cancel, wait and stream."""
 
@@ -161,11 +242,13 @@ class Predictions:
         cancel_after: float | str | None = None,
         deadline: float | None = None,
     ) -> Prediction:
-        """Create a prediction for an already parsed reference (used by run and stream)."""
-        prefer, hold = prefer_value(wait)
+        """Create a prediction for an already parsed reference (used by run and stream).
+
+        With a `deadline`, a hold asked by `wait` ends `HOLD_MARGIN` seconds before it (or is
+        dropped when less than that is left), so the answer always arrives in time.
+        """
+        prefer_value(wait)  # a bad `wait` fails before anything is uploaded
         headers: dict[str, str] = {}
-        if prefer is not None:
-            headers["Prefer"] = prefer
         if cancel_after is not None:
             headers["Cancel-After"] = cancel_after_value(cancel_after)
         if not isinstance(input, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -173,28 +256,16 @@ class Predictions:
                 f"input must be a mapping of input names to values, not {type(input).__name__}"
             )
         self._api.options.require_token()
-        encoded = encode_input(self._api, input)
         body = create_body(
-            target, encoded, webhook=webhook, webhook_events_filter=webhook_events_filter
+            target, input, webhook=webhook, webhook_events_filter=webhook_events_filter
         )
-        try:
-            payload = self._api.request_json(
-                "POST",
-                target.create_path,
-                kind="create",
-                json=body,
-                headers=headers,
-                hold=hold,
-                limit_class="create",
-                deadline=deadline,
-            )
-        except (NotFoundError, UnprocessableEntityError) as exc:
-            hint = create_hint(target)
-            if hint and exc.hint is None:
-                exc.hint = hint
-                exc.args = (f"{exc.args[0]}. {hint}",)
-            raise
-        return structure(payload, Prediction)
+        body["input"] = encode_input(self._api, input)
+        if deadline is not None and wait is not False:
+            wait = hold_for_deadline(wait is True or int(wait), deadline - Runtime.now())
+        prefer, hold = prefer_value(wait)
+        if prefer is not None:
+            headers["Prefer"] = prefer
+        return send_create(self._api, target, body, headers, hold=hold, deadline=deadline)
 
     def get(self, id: str) -> Prediction:
         """Return the current state of the prediction `id`."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,7 +14,6 @@ from .._exceptions import (
     PredictionError,
     PredictionFailedError,
 )
-from .._http import MAX_HOLD
 from .._output import is_file_url, map_outputs
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._types import InputMapping, WebhookEventName
@@ -99,25 +99,21 @@ def run_prediction(
     cancel_on_exit: bool,
 ) -> Any:
     """Run a model to completion and return its output (see `Client.run`)."""
-    if timeout is not None and not timeout > 0:
-        raise ValueError("timeout must be a positive number of seconds (or None)")
+    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError("timeout must be a positive, finite number of seconds (or None)")
     deadline = None if timeout is None else Runtime.now() + timeout
-    hold: bool | int = wait
-    if deadline is not None and wait is not False:
-        window = MAX_HOLD if wait is True else int(wait)
-        hold = max(1, min(window, int(timeout or MAX_HOLD)))
-    # The create is shielded: a cancellation that arrives meanwhile takes effect once the
-    # prediction exists, so that the wait below can cancel it on the server.
-    with Runtime.shielded():
-        prediction = predictions.create_for(
-            target,
-            input=input,
-            webhook=webhook,
-            webhook_events_filter=webhook_events_filter,
-            wait=hold,
-            cancel_after=cancel_after,
-            deadline=deadline,
-        )
+    # The create's hold ends before the deadline (see `create_for`), and the create runs in a
+    # job the client owns: interrupted meanwhile, the caller returns and the client cancels
+    # whatever the create made.
+    prediction = predictions.create_for(
+        target,
+        input=input,
+        webhook=webhook,
+        webhook_events_filter=webhook_events_filter,
+        wait=wait,
+        cancel_after=cancel_after,
+        deadline=deadline,
+    )
     if not prediction.is_terminal:
         if on_progress is not None:
             on_progress(prediction)

@@ -21,12 +21,13 @@ from types import TracebackType
 from typing import Literal, NoReturn, Self
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent, SSEError
+from httpx_sse import ServerSentEvent
 
-from .._concurrency import Limiter, Runtime
+from .._concurrency import DeadlinePassed, Limiter, Runtime
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     PredictionAbortedError,
     PredictionCanceledError,
     PredictionError,
@@ -38,13 +39,20 @@ from .._polling import PollSchedule
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._retry import kind_timeout
 from .._sse import EventIds, ReconnectBudget, reason_for_status, to_event, undelivered_chunks
+from .._sse_decoder import SSEDecoder
 from .._types import InputMapping, WebhookEventName
 from ..types.events import DoneEvent, ErrorEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
 from .api_client import APIClient
 from .predictions import Predictions
 from .run import check_outcome
-from .waiting import CLEANUP_SECONDS, cancel_quietly, fetch_job, wait_until_terminal
+from .waiting import (
+    CLEANUP_SECONDS,
+    cancel_on_deadline,
+    cancel_on_exit_of,
+    fetch_job,
+    wait_until_terminal,
+)
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
@@ -148,7 +156,9 @@ class PredictionStream:
         self._ids = EventIds()
         self._budget = ReconnectBudget()
         self._response: httpx.Response | None = None
-        self._events: Iterator[ServerSentEvent] | None = None
+        self._chunks: Iterator[bytes] | None = None
+        self._decoder = SSEDecoder()
+        self._decoded: deque[ServerSentEvent] = deque()
         self._slot: Limiter | None = None
         self._last_activity = 0.0
         self._final: Prediction | None = None
@@ -224,9 +234,13 @@ class PredictionStream:
         if self._mode == "ended":
             raise StopIteration
         try:
-            return self._step()
+            # The deadline bounds the step by the clock, whatever the server sends meanwhile.
+            with Runtime.deadline(self._deadline):
+                return self._step()
         except StopIteration:
             raise
+        except DeadlinePassed:
+            self._expire()
         except BaseException as exc:
             self._abandon(exc)
             raise
@@ -234,7 +248,10 @@ class PredictionStream:
     def __enter__(self) -> Self:
         if self._mode == "new":
             try:
-                self._start()
+                with Runtime.deadline(self._deadline):
+                    self._start()
+            except DeadlinePassed:
+                self._expire()
             except BaseException as exc:
                 self._abandon(exc)
                 raise
@@ -246,10 +263,20 @@ class PredictionStream:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc is not None and Runtime.is_cancellation(exc):
+            self._leave(exc)
+        else:
+            self.close()
 
     def close(self) -> None:
         """Close the connection; with `cancel_on_exit`, cancel a prediction still running."""
+        self._leave(None)
+
+    def _leave(self, exc: BaseException | None) -> None:
+        """End the stream; cancel a prediction still running when `cancel_on_exit` is set.
+
+        An interrupted caller (`exc` a cancellation or Ctrl-C) does not wait for the cancel.
+        """
         if self._mode == "ended":
             self._drop_connection()
             return
@@ -257,7 +284,10 @@ class PredictionStream:
         self._drop_connection()
         prediction = self._prediction
         if self._cancel_on_exit and prediction is not None and not prediction.is_terminal:
-            self._cancel(prediction)
+            if exc is not None:
+                cancel_on_exit_of(self._api, prediction, exc)
+            else:
+                self._cancel(prediction)
 
     def text(self) -> Iterator[str]:
         """Iterate over the text of each output event, and nothing else.
@@ -325,18 +355,17 @@ class PredictionStream:
             if predictions is not None:
                 assert self._target is not None
                 assert self._input is not None
-                # Shielded: a cancellation meanwhile takes effect once the prediction exists,
-                # so that it can then be canceled on the server.
-                with Runtime.shielded():
-                    prediction = predictions.create_for(
-                        self._target,
-                        input=self._input,
-                        webhook=self._webhook,
-                        webhook_events_filter=self._webhook_events_filter,
-                        wait=False,
-                        cancel_after=self._cancel_after,
-                        deadline=self._deadline,
-                    )
+                # The create runs in a job the client owns: interrupted meanwhile, the caller
+                # returns and the client cancels whatever the create made.
+                prediction = predictions.create_for(
+                    self._target,
+                    input=self._input,
+                    webhook=self._webhook,
+                    webhook_events_filter=self._webhook_events_filter,
+                    wait=False,
+                    cancel_after=self._cancel_after,
+                    deadline=self._deadline,
+                )
             else:
                 assert self._prediction_id is not None
                 prediction = fetch_job(
@@ -366,27 +395,33 @@ class PredictionStream:
         self._pending.append(self._record(event))
 
     def _read(self) -> StreamEvent | None:
-        events = self._events
-        if events is None:
-            self._connect()
-            return None
-        try:
-            sse = events.__next__()
-        except StopIteration:
-            self._interrupted("the stream ended before its done event", idle=False)
-            return None
-        except SSEError as exc:
-            # A 2xx answer that is not an event stream: resuming it would not help.
-            logger.warning("the stream of prediction %s is unusable (%s)", self._id, exc)
-            self._drop_connection()
-            self._follow_by_polling()
-            return None
-        except httpx.TimeoutException:
-            self._interrupted("the stream was silent past its idle timeout", idle=True)
-            return None
-        except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
-            self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
-            return None
+        decoded = self._decoded
+        if not decoded:
+            chunks = self._chunks
+            if chunks is None:
+                self._connect()
+                return None
+            try:
+                chunk = chunks.__next__()
+            except StopIteration:
+                self._interrupted("the stream ended before its done event", idle=False)
+                return None
+            except httpx.TimeoutException:
+                self._interrupted("the stream was silent past its idle timeout", idle=True)
+                return None
+            except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
+                self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
+                return None
+            decoded.extend(self._decoder.feed(chunk))
+            if self._expired():
+                # Sync code cannot be interrupted mid-read: what arrives late is not delivered.
+                self._expire()
+            if not decoded:
+                # Part of an event, or a keep-alive comment: nothing meaningful arrived.
+                if Runtime.now() - self._last_activity >= self._idle:
+                    self._check_in()
+                return None
+        sse = decoded.popleft()
         if sse.retry is not None:
             self._budget.note_retry(sse.retry)
         event = to_event(sse)
@@ -434,8 +469,22 @@ class PredictionStream:
             )
             self._follow_by_polling()
             return
+        content_type = response.headers.get("content-type", "")
+        if "text/event-stream" not in content_type.lower():
+            # A 2xx answer that is not an event stream: resuming it would not help.
+            logger.warning(
+                "the stream of prediction %s is unusable (content type %r): following it by "
+                "polling",
+                prediction.id,
+                content_type,
+            )
+            response.close()
+            self._follow_by_polling()
+            return
         self._response = response
-        self._events = EventSource(response).iter_sse()
+        self._chunks = response.iter_bytes()
+        self._decoder = SSEDecoder()
+        self._decoded.clear()
         self._ids.new_connection()
         limiter = self._api.connection.stream_limiter()
         _open_streams[limiter] = _open_streams.get(limiter, 0) + 1
@@ -574,16 +623,18 @@ class PredictionStream:
         self._drop_connection()
         self._mode = "ended"
         prediction = self._prediction
-        assert prediction is not None
+        if prediction is None:
+            raise APITimeoutError(
+                "the stream's deadline passed before its prediction was created or fetched",
+                request_sent=False,
+            )
         latest = self._cancel(prediction)
         raise PredictionTimeoutError(latest)
 
     def _cancel(self, prediction: Prediction) -> Prediction:
-        latest = cancel_quietly(self._api, prediction)
-        if isinstance(latest, Prediction):
-            self._set_prediction(latest)
-            return latest
-        return prediction  # pragma: no cover - a prediction's cancel returns a prediction
+        latest = cancel_on_deadline(self._api, prediction)
+        self._set_prediction(latest)
+        return latest
 
     def _abandon(self, exc: BaseException) -> None:
         """An exception leaves the stream: close it; cancel when the caller gave up early."""
@@ -594,13 +645,14 @@ class PredictionStream:
             self._mode = "ended"
             self._drop_connection()
             return
-        self.close()
+        self._leave(exc)
 
     def _drop_connection(self) -> None:
-        response, events = self._response, self._events
+        response, chunks = self._response, self._chunks
         if response is None:
             return
-        self._response = self._events = None
+        self._response = self._chunks = None
+        self._decoded.clear()
         limiter, self._slot = self._slot, None
         if limiter is not None:
             left = _open_streams.get(limiter, 1) - 1
@@ -610,8 +662,8 @@ class PredictionStream:
                 _open_streams.pop(limiter, None)
         with Runtime.shielded(CLEANUP_SECONDS):
             try:
-                # httpx-sse's reader is a generator: close it, so nothing waits for the GC.
-                closer = getattr(events, "close", None)
+                # The body's reader is a generator: close it, so nothing waits for the GC.
+                closer = getattr(chunks, "close", None)
                 if closer is not None:
                     closer()
             except Exception as exc:  # pragma: no cover - closing never outranks the caller

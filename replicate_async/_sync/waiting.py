@@ -1,18 +1,21 @@
 # GENERATED from replicate_async/_async/waiting.py by scripts/gen_sync.py. DO NOT EDIT.
 """Waiting until a prediction or training is terminal: adaptive polling, a deadline, cleanup.
 
-One wait loop serves predictions and trainings. On a deadline the job is cancelled on the server
-(shielded, bounded to 5 s) and `PredictionTimeoutError` is raised; when the caller is cancelled
-(task cancellation, or Ctrl-C in sync code) and `cancel_on_exit` is set, the job is cancelled the
-same way and the cancellation propagates unchanged.
+One wait loop serves predictions and trainings. The deadline bounds the whole wait by the clock;
+when it passes the job is cancelled on the server (bounded to 5 s) and `PredictionTimeoutError`
+is raised. When the caller is cancelled (task cancellation in any form, or Ctrl-C in sync code)
+and `cancel_on_exit` is set, the cancel runs in a job the client owns and the cancellation
+propagates at once. A cancel that cannot be delivered is logged (WARNING, with the id) and
+listed in the client's `left_running`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
-from .._concurrency import Runtime
+from .._concurrency import DeadlinePassed, Job, Runtime
 from .._exceptions import APITimeoutError, PredictionTimeoutError
 from .._logging import logger
 from .._polling import PollSchedule
@@ -21,12 +24,20 @@ from ..types.predictions import TERMINAL_STATUSES, Prediction
 from ..types.trainings import Training
 from .api_client import APIClient
 
-__all__ = ["CLEANUP_SECONDS", "cancel_quietly", "wait_until_terminal"]
+__all__ = [
+    "CLEANUP_SECONDS",
+    "cancel_now",
+    "cancel_on_deadline",
+    "cancel_on_exit_of",
+    "cancel_soon",
+    "fetch_job",
+    "wait_until_terminal",
+]
 
 J = TypeVar("J", Prediction, Training)
 
 CLEANUP_SECONDS = 5.0
-"""The bound on the shielded cancel that runs when a caller gives up."""
+"""The bound on the cancel that runs when a caller gives up or its deadline passes."""
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -46,23 +57,63 @@ def fetch_job(
     return structure(payload, job_type)
 
 
-def cancel_quietly(api: APIClient, job: Prediction | Training) -> Prediction | Training:
-    """Cancel `job` on the server, shielded and bounded; never raises; returns the latest state."""
+def cancel_now(api: APIClient, job: J) -> J:
+    """Cancel `job` on the server within `CLEANUP_SECONDS`; never raises; return the latest state.
+
+    When the cancel cannot be delivered, a WARNING names the job's id (never the token) and the
+    id is added to the client's `left_running`.
+    """
     if job.status in TERMINAL_STATUSES:
         return job
-    latest: Prediction | Training = job
-    with Runtime.shielded(CLEANUP_SECONDS):
-        try:
+    what = _collection(job)[:-1]
+    stop = Runtime.now() + CLEANUP_SECONDS
+    try:
+        with Runtime.deadline(stop):
             payload = api.request_json(
-                "POST",
-                f"{_collection(job)}/{job.id}/cancel",
-                kind="idempotent",
-                deadline=Runtime.now() + CLEANUP_SECONDS,
+                "POST", f"{_collection(job)}/{job.id}/cancel", kind="idempotent", deadline=stop
             )
-            latest = structure(payload, type(job))
-        except Exception as exc:
-            logger.warning("could not cancel %s %s: %s", _collection(job)[:-1], job.id, exc)
-    return latest
+        return structure(payload, type(job))
+    except Exception as exc:
+        reason = "no answer in time" if isinstance(exc, DeadlinePassed) else str(exc)
+        logger.warning(
+            "could not cancel %s %s (%s): it may still be running; cancel it with "
+            "client.%s.cancel(%r)",
+            what,
+            job.id,
+            reason,
+            _collection(job),
+            job.id,
+        )
+        api.connection.left_running.append(job.id)
+        return job
+
+
+def cancel_soon(api: APIClient, job: J) -> Job[J]:
+    """Start `cancel_now` in a job the client owns: it finishes even if the caller is cancelled."""
+    return api.connection.tasks.start(partial(cancel_now, api, job))
+
+
+def cancel_on_deadline(api: APIClient, job: J) -> J:
+    """Cancel `job` because its caller's deadline passed; return the latest state."""
+    return cancel_soon(api, job).result()
+
+
+def cancel_on_exit_of(api: APIClient, job: J, exc: BaseException) -> None:
+    """The caller leaves with `exc` while `job` runs: cancel it on the server.
+
+    Interrupted callers (task cancellation in any form, Ctrl-C) do not wait: async code returns
+    at once and the client finishes the cancel (before `close()` returns); sync code says on
+    stderr that it is canceling and waits, unless Ctrl-C is pressed again. Other exceptions
+    wait for the cancel, so it has happened when the caller sees the error.
+    """
+    if job.status in TERMINAL_STATUSES:
+        return
+    cleanup = cancel_soon(api, job)
+    if Runtime.is_cancellation(exc):
+        kind = _collection(job)[:-1]
+        Runtime.after_interrupt(cleanup, lambda: f"{kind} {job.id}")
+        return
+    cleanup.wait_done()
 
 
 def wait_until_terminal(
@@ -77,8 +128,9 @@ def wait_until_terminal(
     """Poll `job` until its status is terminal and return it.
 
     Raises `PredictionTimeoutError` when `deadline` (monotonic seconds) passes, after asking the
-    server to cancel the job. Any other exit before the job is terminal (an error, task
-    cancellation, Ctrl-C) also cancels it when `cancel_on_exit` is true.
+    server to cancel the job; the deadline bounds everything, slow or silent answers included.
+    Any other exit before the job is terminal (an error, task cancellation, Ctrl-C) also
+    cancels it when `cancel_on_exit` is true.
     """
     plan = schedule or PollSchedule(first=api.options.poll_interval)
     current = job
@@ -86,34 +138,35 @@ def wait_until_terminal(
     interval: float | None = None
     last_seen = (current.status, _progress_key(current))
     try:
-        while current.status not in TERMINAL_STATUSES:
-            if deadline is not None and Runtime.now() >= deadline:
-                raise _Expired
-            interval = plan.next_interval(current.status, previous_status, interval)
-            previous_status = current.status
-            pause = plan.jittered(interval)
-            if deadline is not None:
-                pause = min(pause, max(0.0, deadline - Runtime.now()))
-            Runtime.sleep(pause)
-            if deadline is not None and Runtime.now() >= deadline:
-                raise _Expired
-            try:
-                current = fetch_job(api, type(job), job.id, deadline=deadline)
-            except APITimeoutError:
-                if deadline is not None and Runtime.now() >= deadline - 0.01:
-                    raise _Expired from None
-                raise
-            seen = (current.status, _progress_key(current))
-            if on_progress is not None and seen != last_seen:
-                on_progress(current)
-            last_seen = seen
+        with Runtime.deadline(deadline):
+            while current.status not in TERMINAL_STATUSES:
+                if deadline is not None and Runtime.now() >= deadline:
+                    raise DeadlinePassed
+                interval = plan.next_interval(current.status, previous_status, interval)
+                previous_status = current.status
+                pause = plan.jittered(interval)
+                if deadline is not None:
+                    pause = min(pause, max(0.0, deadline - Runtime.now()))
+                Runtime.sleep(pause)
+                if deadline is not None and Runtime.now() >= deadline:
+                    raise DeadlinePassed
+                try:
+                    current = fetch_job(api, type(job), job.id, deadline=deadline)
+                except APITimeoutError:
+                    if deadline is not None and Runtime.now() >= deadline - 0.01:
+                        raise DeadlinePassed from None
+                    raise
+                seen = (current.status, _progress_key(current))
+                if on_progress is not None and seen != last_seen:
+                    on_progress(current)
+                last_seen = seen
         return current
-    except _Expired:
-        latest = cancel_quietly(api, current)
+    except DeadlinePassed:
+        latest = cancel_on_deadline(api, current)
         raise PredictionTimeoutError(latest) from None
-    except BaseException:
-        if cancel_on_exit and current.status not in TERMINAL_STATUSES:
-            cancel_quietly(api, current)
+    except BaseException as exc:
+        if cancel_on_exit:
+            cancel_on_exit_of(api, current, exc)
         raise
 
 
@@ -122,7 +175,3 @@ def _progress_key(job: Prediction | Training) -> object:
         progress = job.progress
         return None if progress is None else progress.current
     return None
-
-
-class _Expired(Exception):
-    """The caller's deadline passed (internal signal)."""

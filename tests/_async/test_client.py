@@ -176,12 +176,24 @@ async def test_run_timeout_cancels_on_server() -> None:
     rec = Recorder(answer)
     async with make_client(rec) as client:
         with pytest.raises(PredictionTimeoutError) as info:
-            await client.run("acme/echo", input={}, timeout=0.05)
+            await client.run("acme/echo", input={}, timeout=0.5)
     assert rec.paths()[-1] == "POST /v1/predictions/p1/cancel"
     assert info.value.prediction.status == "canceled"
     assert isinstance(info.value, TimeoutError)
-    # The held create never asks for more than the deadline allows.
-    assert rec.requests[0].headers["prefer"] == "wait=1"
+    # No hold fits in half a second: the create asks for none, so the answer comes at once.
+    assert "prefer" not in rec.requests[0].headers
+
+
+@pytest.mark.parametrize(("timeout", "prefer"), [(5, "wait=3"), (3.9, "wait=1"), (600, "wait")])
+async def test_run_hold_ends_before_the_deadline(timeout: float, prefer: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, json=prediction("succeeded", output="ok"))
+
+    rec = Recorder(answer)
+    async with make_client(rec) as client:
+        assert await client.run("acme/echo", input={}, timeout=timeout) == "ok"
+    expected = "wait=60" if prefer == "wait" else prefer
+    assert rec.requests[0].headers["prefer"] == expected
 
 
 async def test_run_with_file_outputs_wraps_only_file_urls() -> None:

@@ -240,7 +240,7 @@ async def test_run_timeout_cancels_the_prediction() -> None:
     )
     async with client_for(api) as client:
         with pytest.raises(PredictionTimeoutError):
-            await client.deployments.run("acme/prod", input={}, timeout=0.2)
+            await client.deployments.run("acme/prod", input={}, timeout=0.5)
     assert api.calls()[-1] == "POST /v1/predictions/dp1/cancel"
 
 

@@ -520,19 +520,19 @@ async def test_interrupting_the_caller_closes_and_cancels() -> None:
 @pytest.mark.parametrize(
     ("after_stall", "delivered"),
     [
-        ([sse("output", "b", id="1:1"), DONE], ["a", "b"]),  # events keep coming
+        ([sse("output", "b", id="1:1"), DONE], ["a"]),  # a late event comes after the deadline
         ([Silence()], ["a"]),  # the socket goes silent (its read timeout is clipped)
     ],
 )
 async def test_timeout_cancels_on_the_server_and_raises(
     after_stall: list[Any], delivered: list[str]
 ) -> None:
-    body = [sse("output", "a", id="1:0"), Stall(0.2), *after_stall]
+    body = [sse("output", "a", id="1:0"), Stall(1.0), *after_stall]
     api = FakeAPI(streams=[body], states=[processing()])
     seen: list[StreamEvent] = []
     async with make_client(api) as client:
         with pytest.raises(PredictionTimeoutError) as info:
-            await collect_into(client.stream("acme/llm", input={}, timeout=0.1), seen)
+            await collect_into(client.stream("acme/llm", input={}, timeout=0.5), seen)
     assert texts(seen) == delivered
     assert not any(isinstance(e, DoneEvent) for e in seen)
     assert info.value.prediction.status == "canceled"

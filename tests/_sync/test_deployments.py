@@ -241,7 +241,7 @@ def test_run_timeout_cancels_the_prediction() -> None:
     )
     with client_for(api) as client:
         with pytest.raises(PredictionTimeoutError):
-            client.deployments.run("acme/prod", input={}, timeout=0.2)
+            client.deployments.run("acme/prod", input={}, timeout=0.5)
     assert api.calls()[-1] == "POST /v1/predictions/dp1/cancel"
 
 
