@@ -176,6 +176,7 @@ class Runtime:
         try:
             job.wait_done()
         except KeyboardInterrupt:
+            job.detach()
             print(f"replicate_async: left running: {describe()}", file=sys.stderr, flush=True)
 
     @staticmethod
@@ -401,6 +402,7 @@ class Job(Generic[T]):
     def __init__(self, fn: Callable[[], T]) -> None:
         self._fn = fn
         self._finished = threading.Event()
+        self.detached = False
         self._value: T | None = None
         self._error: BaseException | None = None
 
@@ -414,6 +416,10 @@ class Job(Generic[T]):
 
     def cancel(self) -> None:
         """A thread cannot be stopped from outside: the job checks its guard instead."""
+
+    def detach(self) -> None:
+        """Stop counting on the job: closing the client no longer waits for it."""
+        self.detached = True
 
     def done(self) -> bool:
         """Whether the job has ended."""
@@ -473,7 +479,8 @@ class Tasks:
         """Wait until every job has ended."""
         while True:
             with self._lock:
-                if not self._jobs:
+                waited = [job for job in self._jobs if not job.detached]
+                if not waited:
                     return
-                job = next(iter(self._jobs))
+                job = waited[0]
             job.wait_done()
