@@ -217,6 +217,23 @@ class AsyncLimiter:
     def total(self, value: int) -> None:
         self._limiter.total_tokens = max(1, value)
 
+    def take_nowait(self, holder: object) -> bool:
+        """Take a slot for `holder` if one is free now (to be given back by `give_back`)."""
+        try:
+            self._limiter.acquire_on_behalf_of_nowait(holder)
+        except anyio.WouldBlock:
+            return False
+        return True
+
+    def give_back(self, holder: object) -> None:
+        """Return the slot `holder` took with `take_nowait`."""
+        self._limiter.release_on_behalf_of(holder)
+
+    @property
+    def free(self) -> int:
+        """Slots free right now."""
+        return int(self._limiter.available_tokens)
+
 
 class Limiter:
     """The sync twin of `AsyncLimiter`, for threads."""
@@ -239,6 +256,21 @@ class Limiter:
     @total.setter
     def total(self, value: int) -> None:  # pragma: no cover - resizing is an async batch feature
         raise NotImplementedError("a sync Limiter cannot be resized")
+
+    def take_nowait(self, holder: object) -> bool:
+        """Take a slot for `holder` if one is free now (to be given back by `give_back`)."""
+        del holder
+        return self._semaphore.acquire(blocking=False)
+
+    def give_back(self, holder: object) -> None:
+        """Return the slot `holder` took with `take_nowait`."""
+        del holder
+        self._semaphore.release()
+
+    @property
+    def free(self) -> int:
+        """Slots free right now."""
+        return int(self._semaphore._value)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 class AsyncLock:

@@ -13,7 +13,6 @@ it opens (a shielded cleanup, a request) closes within one step and never spans 
 from __future__ import annotations
 
 import math
-import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
@@ -72,14 +71,9 @@ _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 _Mode = Literal["new", "stream", "poll", "concluding", "ended"]
 
-# Open SSE connections per stream limiter (one limiter per client connection and event loop).
-_open_streams: weakref.WeakKeyDictionary[AsyncLimiter, int] = weakref.WeakKeyDictionary()
-
-
 def stream_slot_free(api: AsyncAPIClient) -> bool:
     """Whether fewer streams than the client's `max_streams` are open right now."""
-    limiter = api.connection.stream_limiter()
-    return _open_streams.get(limiter, 0) < limiter.total
+    return api.connection.stream_limiter().free > 0
 
 
 class AsyncPredictionStream:
@@ -445,6 +439,16 @@ class AsyncPredictionStream:
         assert prediction.urls is not None
         url = prediction.urls.stream
         assert url is not None
+        limiter = self._api.connection.stream_limiter()
+        if not limiter.take_nowait(self):
+            logger.info(
+                "%d streams are open (max_streams): prediction %s is followed by polling",
+                limiter.total,
+                prediction.id,
+            )
+            self._follow_by_polling()
+            return
+        self._slot = limiter
         headers = dict(_STREAM_HEADERS)
         last = self._ids.last
         if last is not None:
@@ -458,7 +462,10 @@ class AsyncPredictionStream:
                 timeout=self._read_timeout,
                 deadline=self._deadline,
             )
-        except (APIStatusError, APIConnectionError) as exc:
+        except BaseException as exc:
+            self._give_back_slot()
+            if not isinstance(exc, (APIStatusError, APIConnectionError)):
+                raise
             if self._expired():
                 await self._expire()
             logger.warning(
@@ -478,6 +485,7 @@ class AsyncPredictionStream:
                 content_type,
             )
             await response.aclose()
+            self._give_back_slot()
             self._follow_by_polling()
             return
         self._response = response
@@ -485,9 +493,6 @@ class AsyncPredictionStream:
         self._decoder = SSEDecoder()
         self._decoded.clear()
         self._ids.new_connection()
-        limiter = self._api.connection.stream_limiter()
-        _open_streams[limiter] = _open_streams.get(limiter, 0) + 1
-        self._slot = limiter
 
     async def _interrupted(self, reason: str, *, idle: bool) -> None:
         """The connection ended before ``done``: finish, resume, or fall back to polling."""
@@ -648,17 +653,11 @@ class AsyncPredictionStream:
 
     async def _drop_connection(self) -> None:
         response, chunks = self._response, self._chunks
+        self._give_back_slot()
         if response is None:
             return
         self._response = self._chunks = None
         self._decoded.clear()
-        limiter, self._slot = self._slot, None
-        if limiter is not None:
-            left = _open_streams.get(limiter, 1) - 1
-            if left > 0:
-                _open_streams[limiter] = left
-            else:
-                _open_streams.pop(limiter, None)
         async with AsyncRuntime.shielded(CLEANUP_SECONDS):
             try:
                 # The body's reader is a generator: close it, so nothing waits for the GC.
@@ -671,6 +670,11 @@ class AsyncPredictionStream:
                 await response.aclose()
             except Exception as exc:  # pragma: no cover
                 logger.debug("closing the stream failed: %s", exc)
+
+    def _give_back_slot(self) -> None:
+        limiter, self._slot = self._slot, None
+        if limiter is not None:
+            limiter.give_back(self)
 
     def _set_prediction(self, prediction: Prediction) -> None:
         previous = self._prediction
@@ -730,6 +734,5 @@ async def wait_with_stream(
         cancel_on_exit=cancel_on_exit,
         on_progress=on_progress,
     )
-    async with api.connection.stream_limiter():
-        async with stream:
-            return await stream.wait()
+    async with stream:
+        return await stream.wait()

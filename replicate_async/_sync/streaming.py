@@ -14,7 +14,6 @@ it opens (a shielded cleanup, a request) closes within one step and never spans 
 from __future__ import annotations
 
 import math
-import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
@@ -73,14 +72,10 @@ _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 _Mode = Literal["new", "stream", "poll", "concluding", "ended"]
 
-# Open SSE connections per stream limiter (one limiter per client connection and event loop).
-_open_streams: weakref.WeakKeyDictionary[Limiter, int] = weakref.WeakKeyDictionary()
-
 
 def stream_slot_free(api: APIClient) -> bool:
     """Whether fewer streams than the client's `max_streams` are open right now."""
-    limiter = api.connection.stream_limiter()
-    return _open_streams.get(limiter, 0) < limiter.total
+    return api.connection.stream_limiter().free > 0
 
 
 class PredictionStream:
@@ -446,6 +441,16 @@ class PredictionStream:
         assert prediction.urls is not None
         url = prediction.urls.stream
         assert url is not None
+        limiter = self._api.connection.stream_limiter()
+        if not limiter.take_nowait(self):
+            logger.info(
+                "%d streams are open (max_streams): prediction %s is followed by polling",
+                limiter.total,
+                prediction.id,
+            )
+            self._follow_by_polling()
+            return
+        self._slot = limiter
         headers = dict(_STREAM_HEADERS)
         last = self._ids.last
         if last is not None:
@@ -459,7 +464,10 @@ class PredictionStream:
                 timeout=self._read_timeout,
                 deadline=self._deadline,
             )
-        except (APIStatusError, APIConnectionError) as exc:
+        except BaseException as exc:
+            self._give_back_slot()
+            if not isinstance(exc, (APIStatusError, APIConnectionError)):
+                raise
             if self._expired():
                 self._expire()
             logger.warning(
@@ -479,6 +487,7 @@ class PredictionStream:
                 content_type,
             )
             response.close()
+            self._give_back_slot()
             self._follow_by_polling()
             return
         self._response = response
@@ -486,9 +495,6 @@ class PredictionStream:
         self._decoder = SSEDecoder()
         self._decoded.clear()
         self._ids.new_connection()
-        limiter = self._api.connection.stream_limiter()
-        _open_streams[limiter] = _open_streams.get(limiter, 0) + 1
-        self._slot = limiter
 
     def _interrupted(self, reason: str, *, idle: bool) -> None:
         """The connection ended before ``done``: finish, resume, or fall back to polling."""
@@ -649,17 +655,11 @@ class PredictionStream:
 
     def _drop_connection(self) -> None:
         response, chunks = self._response, self._chunks
+        self._give_back_slot()
         if response is None:
             return
         self._response = self._chunks = None
         self._decoded.clear()
-        limiter, self._slot = self._slot, None
-        if limiter is not None:
-            left = _open_streams.get(limiter, 1) - 1
-            if left > 0:
-                _open_streams[limiter] = left
-            else:
-                _open_streams.pop(limiter, None)
         with Runtime.shielded(CLEANUP_SECONDS):
             try:
                 # The body's reader is a generator: close it, so nothing waits for the GC.
@@ -672,6 +672,11 @@ class PredictionStream:
                 response.close()
             except Exception as exc:  # pragma: no cover
                 logger.debug("closing the stream failed: %s", exc)
+
+    def _give_back_slot(self) -> None:
+        limiter, self._slot = self._slot, None
+        if limiter is not None:
+            limiter.give_back(self)
 
     def _set_prediction(self, prediction: Prediction) -> None:
         previous = self._prediction
@@ -731,6 +736,5 @@ def wait_with_stream(
         cancel_on_exit=cancel_on_exit,
         on_progress=on_progress,
     )
-    with api.connection.stream_limiter():
-        with stream:
-            return stream.wait()
+    with stream:
+        return stream.wait()

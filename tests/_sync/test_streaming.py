@@ -31,6 +31,7 @@ from tests.helpers_sse import (
     Interrupt,
     Silence,
     Stall,
+    StreamScript,
     break_stream,
     prediction_body,
     sse,
@@ -597,6 +598,37 @@ def test_run_polls_when_every_stream_slot_is_taken() -> None:
         api.streams.append([DONE])
         assert client.run("acme/llm", input={}) == ["a"]
     assert len(api.stream_requests()) == 2
+
+
+def test_max_streams_bounds_open_stream_connections() -> None:
+    # Ten streams open at once, stepped in turn, on a client allowed two connections: two
+    # stream, the other eight follow their predictions by polling; none loses output.
+    scripts: list[StreamScript] = [
+        [sse("output", "a", id="1:0"), sse("output", "b", id="1:1"), DONE] for _ in range(2)
+    ]
+    api = FakeAPI(created=processing(), streams=scripts, states=[succeeded(["a", "b"])])
+    with make_client(api, max_streams=2) as client:
+        streams = [client.stream("acme/llm", input={}) for _ in range(10)]
+        outputs: list[list[str]] = [[] for _ in streams]
+        open_at_once = 0
+        for stream in streams:
+            stream.__enter__()
+        live = list(range(10))
+        while live:
+            for i in list(live):
+                try:
+                    event = streams[i].__next__()
+                except StopIteration:
+                    live.remove(i)
+                    continue
+                if isinstance(event, OutputEvent):
+                    outputs[i].append(event.data)
+                open_at_once = max(open_at_once, sum(1 for b in api.bodies if not b.closed))
+        for stream in streams:
+            stream.__exit__(None, None, None)
+    assert len(api.stream_requests()) == 2
+    assert 1 <= open_at_once <= 2
+    assert outputs == [["a", "b"]] * 10
 
 
 # -- against the emulator (real SSE framing, ids, replay, faults) ---------------------------
