@@ -71,6 +71,7 @@ _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 _Mode = Literal["new", "stream", "poll", "concluding", "ended"]
 
+
 def stream_slot_free(api: AsyncAPIClient) -> bool:
     """Whether fewer streams than the client's `max_streams` are open right now."""
     return api.connection.stream_limiter().free > 0
