@@ -16,7 +16,7 @@ ReplicateError
 │   └── InternalServerError          >= 500   (other statuses: plain APIStatusError)
 ├── APIConnectionError               request, request_sent
 │   └── APITimeoutError              also a builtin TimeoutError
-├── ResponseDecodingError            the body did not fit the model
+├── ResponseDecodingError            the body is not JSON, or did not fit the model
 ├── PredictionError                  prediction (the last known Prediction or Training)
 │   ├── PredictionFailedError        status "failed"; alias ModelError
 │   ├── PredictionCanceledError      status "canceled"
@@ -44,11 +44,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
+from ._logging import redact
+
 if TYPE_CHECKING:
     from .types.predictions import Prediction
     from .types.trainings import Training
 
+EXCERPT_CHARS = 200
+"""How much of an undecodable body an error shows (whitespace collapsed, tokens redacted)."""
+
 __all__ = [
+    "EXCERPT_CHARS",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -76,6 +82,9 @@ __all__ = [
     "WebhookSignatureError",
     "WebhookTimestampError",
     "WebhookVerificationError",
+    "body_excerpt",
+    "decode_json_body",
+    "decoding_error",
 ]
 
 #: Retry hints longer than this are treated as garbage (about 31 years).
@@ -234,17 +243,45 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 
 class ResponseDecodingError(ReplicateError):
-    """The API's response did not have the shape replicate_async expected."""
+    """The API's response could not be understood: not JSON, or not the expected shape.
+
+    A body that is not JSON at all (an HTML page from a proxy, a truncated body, a corrupt
+    gzip encoding) has `payload` ``None`` and a short `excerpt`; a JSON body that did not fit
+    the model has the decoded `payload` and the failing field paths in `errors`. The message
+    never includes headers or the token.
+    """
 
     payload: object
-    """The raw decoded payload."""
+    """The raw decoded payload (``None`` when the body was not JSON)."""
     errors: list[str]
     """Readable paths of the fields that failed, from cattrs."""
+    status_code: int | None
+    """The HTTP status of the response, when known."""
+    request_id: str | None
+    """The server's request id, when a response header carried one."""
+    excerpt: str | None
+    """The start of an undecodable body (whitespace collapsed, tokens redacted)."""
+    attempts: int
+    """How many HTTP attempts were made before giving up."""
 
-    def __init__(self, message: str, *, payload: object = None, errors: list[str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        payload: object = None,
+        errors: list[str] | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        excerpt: str | None = None,
+        attempts: int = 1,
+    ):
         super().__init__(message)
         self.payload = payload
         self.errors = errors or []
+        self.status_code = status_code
+        self.request_id = request_id
+        self.excerpt = excerpt
+        self.attempts = attempts
 
 
 class PredictionError(ReplicateError):
@@ -359,6 +396,93 @@ def decode_error_body(response: httpx.Response) -> object:
             return content.decode("utf-8", errors="replace")
         except Exception:  # pragma: no cover - decode with errors="replace" cannot fail
             return None
+
+
+def body_excerpt(content: bytes, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a body as one line of text: whitespace collapsed, tokens redacted."""
+    text = content[: limit * 4].decode("utf-8", errors="replace")
+    text = "".join(c if c.isprintable() else " " for c in text)
+    text = redact(" ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _context(response: httpx.Response) -> str:
+    parts = [f"HTTP {response.status_code}"]
+    content_type = response.headers.get("content-type")
+    if content_type:
+        parts.append(_one_line(content_type, 60))
+    request_id = _request_id(response.headers)
+    if request_id:
+        parts.append(f"request id {_one_line(request_id, 80)}")
+    return ", ".join(parts)
+
+
+def decode_json_body(response: httpx.Response, *, attempts: int = 1) -> Any:
+    """Decode the JSON body of a successful response whose body has been read.
+
+    Returns ``None`` for an empty body. A redirect (3xx), which the API never answers on its
+    JSON routes, raises the `APIStatusError` of its status.
+
+    Raises:
+        ResponseDecodingError: The body is not JSON (an HTML page, a truncated or non-UTF-8
+            body); it carries `status_code`, `request_id` and a short `excerpt`.
+        APIStatusError: The response is a redirect or an error status.
+    """
+    if response.status_code >= 300:
+        raise from_response(response, attempts=attempts)
+    content = response.content
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        reason = "it was cut short" if _looks_truncated(content) else "it is not JSON"
+        excerpt = body_excerpt(content)
+        error = ResponseDecodingError(
+            f"the API's response could not be decoded: {reason} ({_context(response)}): "
+            f"{excerpt!r}",
+            status_code=response.status_code,
+            request_id=_request_id(response.headers),
+            excerpt=excerpt,
+            attempts=attempts,
+        )
+        raise error from exc
+
+
+def _looks_truncated(content: bytes) -> bool:
+    text = content.strip()
+    if text[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return exc.msg.startswith("Unterminated string") or exc.pos >= len(exc.doc) - 1
+    except ValueError:
+        return False
+    return False  # pragma: no cover - callers only ask about bodies that failed
+
+
+def decoding_error(
+    exc: httpx.DecodingError, response: httpx.Response | None = None, *, attempts: int = 1
+) -> ResponseDecodingError:
+    """The typed error for a body httpx could not decode (a corrupt gzip or brotli encoding).
+
+    Pass the response when it is at hand (a streamed response whose read failed), so that the
+    error carries its status and request id. The caller raises it ``from exc``. Whether to
+    retry is the request loop's decision: the body may be whole again on a second attempt.
+    """
+    status = response.status_code if response is not None else None
+    request_id = _request_id(response.headers) if response is not None else None
+    where = f" (HTTP {status}" + (f", request id {request_id})" if request_id else ")")
+    encoding = response.headers.get("content-encoding") if response is not None else None
+    what = f"its {_one_line(encoding, 40)} content-encoding" if encoding else "its encoding"
+    return ResponseDecodingError(
+        f"the API's response could not be decoded: {what} is corrupt"
+        + (where if status is not None else f" ({type(exc).__name__})"),
+        status_code=status,
+        request_id=request_id,
+        attempts=attempts,
+    )
 
 
 def from_response(

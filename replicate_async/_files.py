@@ -1,21 +1,33 @@
-"""File-input policy: which input leaves are files, their name and MIME type, data URIs (pure)."""
+"""File-input policy: which input leaves are files, their name and MIME type, data URIs (pure).
+
+Also the check that a whole input is JSON once its file leaves are replaced
+(`check_input`), and where a download redirect leads (`redirect_target`).
+"""
 
 from __future__ import annotations
 
 import base64
 import io
+import json
+import math
 import mimetypes
 import os
+from collections.abc import Mapping
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Final, cast
+
+import httpx
 
 __all__ = [
+    "MAX_REDIRECTS",
     "MAX_UPLOAD_BYTES",
+    "check_input",
     "data_uri",
     "guess_mime",
     "is_file_leaf",
     "leaf_name",
     "read_leaf",
+    "redirect_target",
 ]
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -84,3 +96,104 @@ def read_leaf(value: Any) -> bytes:
     if not isinstance(data, bytes | bytearray):
         raise TypeError("a file input's read() must return bytes: open it in binary mode")
     return bytes(data)
+
+
+MAX_REDIRECTS: Final = 5
+"""How many redirects a file download follows before giving up."""
+
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+
+
+def redirect_target(response: httpx.Response) -> str | None:
+    """The absolute URL a download redirect points to, or None when `response` is no redirect.
+
+    Only the URL is decided here; the caller sends the next request through the API client,
+    which adds the token only on the API's own origin.
+
+    Raises:
+        ValueError: A redirect without a usable ``Location`` header.
+    """
+    if response.status_code not in _REDIRECTS:
+        return None
+    location = response.headers.get("location", "").strip()
+    if not location:
+        raise ValueError(f"a {response.status_code} redirect without a Location header")
+    try:
+        target = response.request.url.join(location)
+    except (httpx.InvalidURL, ValueError):
+        raise ValueError("a redirect to an invalid URL") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise ValueError(f"a redirect to a {target.scheme or 'relative'} URL, not http(s)")
+    return str(target)
+
+
+def _step(path: str, key: object) -> str:
+    if isinstance(key, str):
+        return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+    return f"{path}[{key!r}]"
+
+
+def check_input(value: Mapping[str, Any], *, root: str = "input") -> bool:
+    """Check that `value` is JSON once its file leaves are uploaded; say whether it has any.
+
+    Everything is checked before any file is read or uploaded. Allowed: mappings with
+    str, int, float, bool or None keys (as `json.dumps`), lists and tuples, str, int, finite
+    float, bool, None, and file leaves (`is_file_leaf`).
+
+    Returns:
+        Whether `value` needs encoding: it holds a file leaf, or a mapping that is not a dict.
+
+    Raises:
+        TypeError: A value that is not JSON (a set, a datetime, an object...), a key that is
+            not a string, or a text-mode file; the message names its path, such as
+            ``input["images"][2]``.
+        ValueError: A NaN or infinite float, or a container that contains itself.
+    """
+    needs_encoding = False
+    # (item, path, ids of the containers above it), depth first, in input order.
+    stack: list[tuple[object, str, frozenset[int]]] = [(value, root, frozenset())]
+    while stack:
+        item, path, above = stack.pop()
+        if item is None or isinstance(item, str | bool | int):
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                raise ValueError(f"{path} is {item!r}, which JSON cannot represent")
+            continue
+        identity = id(item)
+        if isinstance(item, Mapping | list | tuple):
+            if identity in above:
+                raise ValueError(f"{path} contains itself")
+            inner = above | {identity}
+            children: list[tuple[object, str, frozenset[int]]] = []
+            if isinstance(item, Mapping):
+                if type(item) is not dict:  # pyright: ignore[reportUnknownArgumentType]
+                    needs_encoding = True
+                for key, child in cast("Mapping[object, object]", item).items():
+                    if not (key is None or isinstance(key, str | int | float | bool)):
+                        raise TypeError(
+                            f"{path} has a key of type {type(key).__name__}: input keys "
+                            "must be strings"
+                        )
+                    children.append((child, _step(path, key), inner))
+            else:
+                for index, child in enumerate(cast("list[object] | tuple[object, ...]", item)):
+                    children.append((child, _step(path, index), inner))
+            stack.extend(reversed(children))
+            continue
+        try:
+            is_file = is_file_leaf(item)
+        except TypeError as exc:
+            raise TypeError(f"{path}: {exc}") from None
+        if is_file:
+            needs_encoding = True
+            continue
+        raise TypeError(
+            f"{path} is a {type(item).__module__}.{type(item).__qualname__}, which is not "
+            "JSON: pass str, int, float, bool, None, lists, dicts, or a file (Path, bytes, "
+            "a binary file object)"
+            if type(item).__module__ != "builtins"
+            else f"{path} is a {type(item).__name__}, which is not JSON: pass str, int, "
+            "float, bool, None, lists, dicts, or a file (Path, bytes, a binary file object)"
+        )
+    return needs_encoding

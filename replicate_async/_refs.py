@@ -6,7 +6,17 @@ import re
 
 from attrs import frozen
 
-__all__ = ["DeploymentRef", "ModelRef", "Ref", "VersionRef", "parse_deployment", "parse_ref"]
+__all__ = [
+    "DeploymentRef",
+    "ModelRef",
+    "Ref",
+    "VersionRef",
+    "check_id",
+    "parse_deployment",
+    "parse_ref",
+]
+
+_UNSAFE_IN_SEGMENT = frozenset("/?#%\\")
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _MODEL = re.compile(rf"^({_NAME})/({_NAME})$")
@@ -117,3 +127,30 @@ def parse_deployment(ref: str) -> DeploymentRef:
 def is_version_id(text: str) -> bool:
     """Whether `text` is a 64-hex version id."""
     return bool(_VERSION_ID.match(text))
+
+
+def check_id(value: object, what: str = "id", *, example: str | None = None) -> str:
+    """Return `value` if it can be one path segment of an API URL; raise before any request.
+
+    An id is a non-empty str of printable characters without whitespace, ``/``, ``?``,
+    ``#``, ``%`` or a backslash, and is not ``.`` or ``..`` (which a URL would resolve away).
+
+    Args:
+        value: The identifier the caller passed.
+        what: What it is, for the message ("prediction id", "collection slug", ...).
+        example: What to pass instead, for the message.
+
+    Raises:
+        TypeError: `value` is not a str.
+        ValueError: `value` is empty or holds a character that would change the URL.
+    """
+    advice = example or "pass the id string the API returned"
+    if not isinstance(value, str):
+        raise TypeError(f"the {what} must be a str ({advice}), not {type(value).__name__}")
+    if (
+        not value
+        or value in (".", "..")
+        or any(c in _UNSAFE_IN_SEGMENT or c.isspace() or not c.isprintable() for c in value)
+    ):
+        raise ValueError(f"invalid {what} {value!r}: {advice}")
+    return value

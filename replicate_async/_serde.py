@@ -2,11 +2,16 @@
 
 - Unknown keys are ignored; a missing key and ``null`` mean the same thing.
 - Open value sets (``Literal[...] | str``) pass any string through unchanged.
-- Timestamps accept ``Z``, numeric offsets and 0 to 9 fractional digits.
+- Timestamps accept ``Z``, numeric offsets and 0 to 9 fractional digits. An unparseable
+  timestamp becomes ``None``: a finished prediction never loses its output to a bad date.
+- Required string fields (ids, owners, names, slugs, status) must be non-empty strings: a
+  ``null`` id never becomes the text ``"None"``. Optional strings accept strings (numbers are
+  written out); ``null``, booleans, arrays and objects there become ``None`` (the strict
+  converter refuses them).
 - Decoding failures raise `ResponseDecodingError` with readable field paths.
 
-A strict variant (`strict_converter`) forbids unknown keys; only the test suite uses it, to
-find fields the models forgot.
+A strict variant (`strict_converter`) forbids unknown keys and unparseable timestamps; only the
+test suite uses it, to find fields the models forgot.
 """
 
 from __future__ import annotations
@@ -32,7 +37,14 @@ from .types.predictions import Prediction, PredictionMetrics, PredictionURLs
 from .types.trainings import Training, TrainingOutput
 from .types.webhooks import WebhookSecret
 
-__all__ = ["converter", "make_converter", "parse_datetime", "strict_converter", "structure"]
+__all__ = [
+    "converter",
+    "lenient_datetime",
+    "make_converter",
+    "parse_datetime",
+    "strict_converter",
+    "structure",
+]
 
 T = TypeVar("T")
 
@@ -77,6 +89,48 @@ def parse_datetime(value: object) -> datetime:
     return parsed
 
 
+def lenient_datetime(value: object) -> datetime | None:
+    """Parse a timestamp like `parse_datetime`, or return None when it cannot be parsed."""
+    try:
+        return parse_datetime(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _structure_str(value: object, _: object) -> str:
+    """A string field: strings pass, numbers are written out, anything else is refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected a string, got {_json_type(value)}")
+
+
+def _optional_str(value: object) -> str | None:
+    """An optional string field of the lenient converter: what cannot be a string is None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
+
+
+def _is_str_type(tp: object) -> bool:
+    return tp is str or tp == "str" or _is_open_literal(tp)
+
+
 def _structure_metrics(value: object, _: object) -> PredictionMetrics:
     if not isinstance(value, Mapping):
         raise ValueError(f"expected an object for metrics, got {type(value).__name__}")
@@ -97,17 +151,29 @@ def _structure_metrics(value: object, _: object) -> PredictionMetrics:
 
 
 def _drop_nulls(cls: type[Any], fn: Any) -> Any:
-    """Wrap a generated structure function so that ``null`` means "missing"."""
-    required = {a.name for a in attrs.fields(cls) if a.default is attrs.NOTHING}
+    """Wrap a generated structure function so that ``null`` means "missing".
+
+    Required fields must be present and not ``null``; required string fields (the ids, names
+    and the status that later requests are built from) must be non-empty strings.
+    """
+    attrs.resolve_types(cls)
+    fields = attrs.fields(cls)
+    required = {a.name for a in fields if a.default is attrs.NOTHING}
+    identifiers = [a.name for a in fields if a.name in required and _is_str_type(a.type)]
 
     def structure_fn(value: Any, target: Any) -> Any:
         if not isinstance(value, Mapping):
-            raise ValueError(f"expected an object for {cls.__name__}, got {type(value).__name__}")
-        cleaned = {
-            k: v
-            for k, v in cast("Mapping[str, Any]", value).items()
-            if v is not None or k in required
-        }
+            raise ValueError(f"expected an object for {cls.__name__}, got {_json_type(value)}")
+        raw = cast("Mapping[str, Any]", value)
+        for name in identifiers:
+            if name in raw:
+                item = raw[name]
+                if not isinstance(item, str) or not item:
+                    shown = "an empty string" if item == "" else _json_type(item)
+                    raise ValueError(
+                        f"{cls.__name__}.{name} must be a non-empty string, got {shown}"
+                    )
+        cleaned = {k: v for k, v in raw.items() if v is not None or k in required}
         return fn(cleaned, target)
 
     return structure_fn
@@ -117,13 +183,20 @@ def make_converter(*, forbid_extra_keys: bool = False) -> cattrs.Converter:
     """Build a converter; the package uses one lenient instance, `converter`."""
     conv = cattrs.Converter(forbid_extra_keys=forbid_extra_keys)
     conv.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
+    conv.register_structure_hook(str, _structure_str)
+    if not forbid_extra_keys:
+        # Every timestamp of the models is optional: a bad one is None, the rest survives.
+        conv.register_structure_hook(datetime | None, lambda v, _: lenient_datetime(v))
+        conv.register_structure_hook(str | None, lambda v, _: _optional_str(v))
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat().replace("+00:00", "Z"))
     conv.register_structure_hook(PredictionMetrics, _structure_metrics)
 
     def passthrough_str(value: object, _: object) -> str | None:
         if value is None or isinstance(value, str):
             return value
-        raise ValueError(f"expected a string, got {type(value).__name__}")
+        if not forbid_extra_keys:
+            return None  # required open values (status) were checked by _drop_nulls
+        raise ValueError(f"expected a string, got {_json_type(value)}")
 
     # Open value sets: Literal[...] | str, with and without None.
     conv.register_structure_hook_func(_is_open_literal, passthrough_str)

@@ -8,7 +8,8 @@ Replicate prediction stream:
   `ErrorEvent`, `DoneEvent`, `UnknownEvent`), or to None for a keep-alive that carries nothing.
   Unknown event names and malformed ``done``/``error`` payloads never raise.
 * `EventIds` remembers the ids already delivered, so a resumed stream that replays from the
-  start delivers nothing twice, and says which id to send as ``Last-Event-ID``.
+  start delivers nothing twice (only a replay after a reconnection is dropped, never an event
+  of a live connection), and says which id to send as ``Last-Event-ID``.
 * `ReconnectBudget` bounds reconnection attempts and honours the server's ``retry:`` hint.
 * `undelivered_chunks` computes, from a prediction's output, the chunks a caller has not seen
   yet, so that a stream finished by polling loses nothing.
@@ -33,6 +34,7 @@ __all__ = [
     "ReconnectBudget",
     "done_reason",
     "error_detail",
+    "event_id_order",
     "reason_for_status",
     "to_event",
     "undelivered_chunks",
@@ -124,39 +126,74 @@ def reason_for_status(status: str) -> str | None:
     return status
 
 
+def event_id_order(event_id: str) -> tuple[int, ...] | None:
+    """The sort key of an event id made of integers, such as Replicate's ``1690212292:0``.
+
+    Integers separated by ``:``, ``-`` or ``.`` compare as tuples (``"5:10"`` after ``"5:9"``).
+    Any other id has no order: None.
+    """
+    parts = event_id.replace("-", ":").replace(".", ":").split(":")
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
 class EventIds:
     """The ids of delivered events, for de-duplication and ``Last-Event-ID``.
+
+    Only a replay is dropped: after a reconnection that sent ``Last-Event-ID: X``, the server
+    may send again the events up to X. While the new connection replays, an event at or below
+    X is dropped: by order when both ids are ordered (`event_id_order`), else when its id was
+    delivered before. The first event that is not a replay ends the replay, and from then on
+    every event is delivered, even one whose id repeats on the same live connection.
 
     httpx-sse follows the SSE rule that an event without an ``id:`` line inherits the previous
     event's id, so within one connection an id equal to the previous one means "no id of its
     own". Such events are always delivered, but they make a resumed stream unfaithful (a replay
-    of them could not be recognised), which `faithful` reports.
+    of them could not be recognised), which `faithful` reports; so do events with no id at all.
     """
 
-    __slots__ = ("_previous", "_seen", "faithful", "last")
+    __slots__ = ("_previous", "_replay_until", "_seen", "faithful", "last")
 
     def __init__(self) -> None:
         self._seen: set[str] = set()
         self._previous = ""
+        self._replay_until: str | None = None
         self.last: str | None = None
         """The last id delivered: the ``Last-Event-ID`` of a reconnection."""
         self.faithful = True
         """False once an event without an id of its own was delivered."""
 
     def new_connection(self) -> None:
-        """Forget the per-connection id inheritance (a new connection starts without an id)."""
+        """A connection opened, with ``Last-Event-ID`` set to `last` when that is not None.
+
+        It starts without an inherited id, and replays until its first new event.
+        """
         self._previous = ""
+        self._replay_until = self.last
+
+    def is_replay(self, event_id: str) -> bool:
+        """Whether `event_id` is at or below the ``Last-Event-ID`` of the replaying connection."""
+        sent = self._replay_until
+        if sent is None or not event_id:
+            return False
+        mine, theirs = event_id_order(event_id), event_id_order(sent)
+        if mine is not None and theirs is not None:
+            return mine <= theirs
+        return event_id in self._seen
 
     def admit(self, event_id: str) -> bool:
         """Whether an event with `event_id` (``""`` for none) is new and should be delivered."""
-        if event_id == self._previous:
+        if self._replay_until is not None:
+            if self.is_replay(event_id):
+                self._previous = event_id
+                return False
+            self._replay_until = None  # the replay is over: this event is new
+        if event_id == self._previous or not event_id:
             self.faithful = False
             return True
         self._previous = event_id
-        seen = self._seen
-        if event_id in seen:
-            return False
-        seen.add(event_id)
+        self._seen.add(event_id)
         self.last = event_id
         return True
 

@@ -8,7 +8,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+import httpx
+
 from .._concurrency import AsyncRuntime
+from .._exceptions import decoding_error, from_response
+from .._files import MAX_REDIRECTS, redirect_target
 from .._output import decode_data_uri
 from .api_client import AsyncAPIClient
 
@@ -69,17 +73,45 @@ class AsyncFileOutput:
         return b"".join(chunks)
 
     async def iter_bytes(self, chunk_size: int = 64 * 1024) -> AsyncIterator[bytes]:
-        """Yield the file in chunks, without holding it all in memory."""
+        """Yield the file in chunks, without holding it all in memory.
+
+        Redirects are followed (at most five); the token goes only to the API's origin.
+        A body whose content-encoding is corrupt raises `ResponseDecodingError`.
+        """
         if self.url.startswith("data:"):
             yield decode_data_uri(self.url)[0]
             return
-        response = await self._api.open_stream("GET", self.url, kind="download")
+        response = await self._open(self.url)
         try:
             self._content_type = response.headers.get("content-type", self._content_type)
-            async for chunk in response.aiter_bytes(chunk_size):
-                yield chunk
+            try:
+                async for chunk in response.aiter_bytes(chunk_size):
+                    yield chunk
+            except httpx.DecodingError as exc:
+                raise decoding_error(exc, response) from exc
         finally:
             await response.aclose()
+
+    async def _open(self, url: str) -> httpx.Response:
+        """Open the download of `url`, following redirects by hand (see `redirect_target`)."""
+        hops = 0
+        while True:
+            response = await self._api.open_stream("GET", url, kind="download")
+            try:
+                target = redirect_target(response)
+            except ValueError:
+                target = ""  # no usable Location: raised below as the status error
+            if target is None:
+                return response
+            hops += 1
+            if not target or hops > MAX_REDIRECTS:
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+                raise from_response(response)
+            await response.aclose()
+            url = target
 
     async def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the file to `path` (a directory gets the file's own name); return the path."""
