@@ -12,12 +12,15 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+import httpx
 
 from ._events import stream_events
 from ._faults import Fired
@@ -49,6 +52,8 @@ __all__ = [
     "parse_cancel_after",
     "parse_prefer",
 ]
+
+logger = logging.getLogger("replicate_async.testing")
 
 JSON = "application/json; charset=UTF-8"
 PROBLEM = "application/problem+json"
@@ -148,6 +153,8 @@ def _problem_type(description: str) -> str:
         return "additional_property_not_allowed"
     if description.startswith("Invalid type"):
         return "invalid_type"
+    if description.startswith("Does not match format"):
+        return "format"
     return "invalid"
 
 
@@ -381,6 +388,15 @@ class App:
                 response.headers.append(("ratelimit-remaining", str(self.core.rate.take("other"))))
                 response.headers.append(("ratelimit-reset", "1"))
             return response
+        except Exception as exc:
+            # A defect in the emulator fails this request only (a 500, as a server would
+            # answer), never the emulator: the next request is served as usual.
+            logger.exception("the emulator failed to answer %s %s", request.method, path)
+            return Response(
+                500,
+                [("content-type", PROBLEM)],
+                dumps({"title": "Internal Server Error", "detail": repr(exc), "status": 500}),
+            )
 
     def _authorized(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -843,15 +859,12 @@ class App:
             problems.append(
                 ("version", f"Invalid type. Expected: string, given: {_kind(body['version'])}")
             )
-        if "webhook" in body and not isinstance(body["webhook"], str):
-            problems.append(
-                ("webhook", f"Invalid type. Expected: string, given: {_kind(body['webhook'])}")
-            )
         if "stream" in body and not isinstance(body["stream"], bool):
             problems.append(
                 ("stream", f"Invalid type. Expected: boolean, given: {_kind(body['stream'])}")
             )
         problems.extend(_check_filter(body))
+        problems.extend(_check_webhook(body))
         if problems:
             raise _invalid(problems)
 
@@ -958,6 +971,7 @@ class App:
         if "destination" in body and not isinstance(body["destination"], str):
             problems.append(("destination", "Invalid type. Expected: string"))
         problems.extend(_check_filter(body))
+        problems.extend(_check_webhook(body))
         if problems:
             raise _invalid(problems)
         model = self._model(params[0], params[1])
@@ -982,7 +996,7 @@ class App:
             version=version,
             spec=trainer,
             input=data,
-            webhook=body.get("webhook") if isinstance(body.get("webhook"), str) else None,
+            webhook=body.get("webhook"),
             events_filter=tuple(events_filter) if events_filter is not None else None,
             destination=destination,
         )
@@ -1315,6 +1329,37 @@ def _check_filter(body: dict[str, Any]) -> list[tuple[str, str]]:
         for i, item in enumerate(value)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         if item not in _EVENTS
     ]
+
+
+_WEBHOOK_FORMAT = "Does not match format 'uri' (an absolute http or https URL)"
+
+
+def _check_webhook(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """Refuse a ``webhook`` that is not an absolute http(s) URL deliveries could be sent to.
+
+    Checked when the job is created, so a URL no request can be built for (a port out of
+    range, a control character, no host) is the caller's 422 instead of a delivery failure.
+    """
+    if "webhook" not in body:
+        return []
+    url = body["webhook"]
+    if not isinstance(url, str):
+        return [("webhook", f"Invalid type. Expected: string, given: {_kind(url)}")]
+    return [] if _is_webhook_url(url) else [("webhook", _WEBHOOK_FORMAT)]
+
+
+def _is_webhook_url(url: str) -> bool:
+    if not url or any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when out of range
+        parsed = httpx.URL(url)  # what deliveries are sent with: it must accept the URL
+    except Exception:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return False
+    return port != 0 and bool(parsed.host)
 
 
 def _kind(value: Any) -> str:

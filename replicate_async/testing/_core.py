@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import mimetypes
 import re
 import time
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from ._webhooks import WebhookDispatcher
 
 __all__ = ["IN_PROCESS", "Core", "Options", "socket_surface"]
+
+logger = logging.getLogger("replicate_async.testing")
 
 IN_PROCESS = Surface(
     api_base="http://replicate.emulator/v1",
@@ -67,6 +70,18 @@ class Options:
     webhook_throttle: float = 0.5
     webhook_timeout: float = 10.0
     clock: ClockMode = "instant"
+
+
+async def _guarded(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    """Run a background task; an exception is logged, never let out into the task group.
+
+    The emulator's task group serves every request: one failing task (a defect, a receiver
+    that misbehaves) must not cancel the rest and stop the emulator from answering.
+    """
+    try:
+        await func(*args)
+    except Exception:
+        logger.exception("an emulator background task (%s) failed", getattr(func, "__name__", func))
 
 
 class InputFileError(Exception):
@@ -127,7 +142,7 @@ class Core:
                 "the emulator is not running: use `async with emulator:` (or a client from "
                 "emulator.async_client()/client(), or an httpx client entered with `async with`)"
             )
-        self.spawner(func, *args)
+        self.spawner(_guarded, func, *args)
 
     # -- rendering -----------------------------------------------------------------------------
 

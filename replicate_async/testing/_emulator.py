@@ -502,6 +502,11 @@ class Emulator:
     @contextlib.asynccontextmanager
     async def _running(self) -> AsyncGenerator[None]:
         core = self.core
+        # An exception from the body (the user's code) is kept out of the task groups, which
+        # would wrap it in an ExceptionGroup, and raised again once they are closed: `except
+        # ModelError` and `pytest.raises` around `async with emulator` must match it. Background
+        # tasks never raise (Core.spawn logs their exceptions); cancellation passes as it is.
+        failure: Exception | None = None
         async with anyio.from_thread.BlockingPortal() as portal:
             try:
                 async with anyio.create_task_group() as group:
@@ -511,6 +516,8 @@ class Emulator:
                     group.start_soon(core.clock.run_jumper)
                     try:
                         yield
+                    except Exception as exc:
+                        failure = exc
                     finally:
                         self._shutdown()
                         group.cancel_scope.cancel()
@@ -521,6 +528,8 @@ class Emulator:
                 self._token = None
                 core.clock.reset_loop_state()
                 await portal.stop(cancel_remaining=True)
+        if failure is not None:
+            raise failure
 
     def _shutdown(self) -> None:
         core = self.core

@@ -354,7 +354,8 @@ class Runner:
         )
         destination.versions.append(version)
         core.store.versions[version.id] = version
-        job.output = {"version": version.id, "weights": weights}
+        # As the API gives it (and the official client parses it): owner/name:<version id>.
+        job.output = {"version": f"{destination.ref}:{version.id}", "weights": weights}
 
     def convert(self, job: Job, value: Any) -> Any:
         """Turn a model's return value into JSON, storing files as output files."""

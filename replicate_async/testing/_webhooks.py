@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from ._core import Core
 
 __all__ = ["WebhookDelivery", "WebhookDispatcher", "WebhookHandler"]
+
+logger = logging.getLogger("replicate_async.testing")
 
 DEFAULT_EVENTS = ("output", "completed")
 
@@ -206,12 +209,33 @@ class WebhookDispatcher:
             self.deliveries.append(
                 WebhookDelivery(url, event, attempt, headers, body, status, error, job.id, sent_at)
             )
-            if (status is not None and 200 <= status < 300) or attempt > len(delays):
+            if status is not None and 200 <= status < 300:
+                return first
+            if attempt > len(delays):
+                logger.warning(
+                    "webhook %s of %s to %r failed after %d attempt(s): %s",
+                    event,
+                    job.id,
+                    url,
+                    attempt,
+                    error or f"status {status}",
+                )
                 return first
             await core.clock.sleep(delays[attempt - 1])
         return first
 
     async def _post(
+        self, url: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int | None, str | None]:
+        # Anything that goes wrong here fails this attempt only: a URL httpx cannot even build
+        # a request for (a port out of range, a control character) included. Cancellation
+        # (BaseException) still passes.
+        try:
+            return await self._attempt(url, headers, body)
+        except Exception as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+
+    async def _attempt(
         self, url: str, headers: dict[str, str], body: bytes
     ) -> tuple[int | None, str | None]:
         request = httpx.Request("POST", url, headers=headers, content=body)
@@ -235,11 +259,8 @@ class WebhookDispatcher:
                 follow_redirects=False,
                 trust_env=False,
             )
-        try:
-            response = await self._client.send(request)
-            await response.aclose()
-        except httpx.HTTPError as exc:
-            return None, f"{type(exc).__name__}: {exc}"
+        response = await self._client.send(request)
+        await response.aclose()
         return response.status_code, None
 
     async def aclose(self) -> None:

@@ -283,7 +283,8 @@ async def test_training_creates_a_new_version_at_the_destination(
     assert done["output"]["weights"].endswith("/weights.tar")
     assert "Training with 1 input(s)" in done["logs"]
     tuned = (await api.get("/models/emulator/tuned")).json()
-    assert tuned["latest_version"]["id"] == done["output"]["version"]
+    # owner/name:<version id>, as the API gives it (issue 9, item 3): not a bare id.
+    assert done["output"]["version"] == f"emulator/tuned:{tuned['latest_version']['id']}"
     run = await api.post(
         "/models/emulator/tuned/predictions",
         json={"input": {"text": "tuned!"}},
