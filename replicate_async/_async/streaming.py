@@ -156,6 +156,7 @@ class AsyncPredictionStream:
         self._slot: AsyncLimiter | None = None
         self._last_activity = 0.0
         self._final: Prediction | None = None
+        self._need_final = False
         self._failure: str | None = None
         self._schedule = PollSchedule(first=api.options.poll_interval)
         self._poll_status: str | None = None
@@ -213,7 +214,11 @@ class AsyncPredictionStream:
 
     @property
     def prediction(self) -> Prediction | None:
-        """The latest known state of the prediction (None before it is created or fetched)."""
+        """The latest known state of the prediction (None before it is created or fetched).
+
+        A stream that ends in success costs no request for the final state, so this stays as
+        the stream last saw it; `wait()` returns the final state.
+        """
         return self._prediction
 
     def __repr__(self) -> str:
@@ -304,6 +309,7 @@ class AsyncPredictionStream:
 
         Only `PredictionTimeoutError` (the stream's `timeout`) and request errors are raised.
         """
+        self._need_final = True
         try:
             async for _ in self:
                 pass
@@ -314,6 +320,9 @@ class AsyncPredictionStream:
             return final
         final = self._prediction
         assert final is not None
+        if not final.is_terminal:
+            # Iterated to its end before: the done event said it succeeded; read the state.
+            final = await self._fetch_final()
         return final
 
     # -- the state machine ---------------------------------------------------------------------
@@ -580,6 +589,12 @@ class AsyncPredictionStream:
         """After the done event: settle the final state, end, and raise the outcome."""
         final = self._final
         if final is None:
+            if self._failure is None and not self._need_final:
+                # ``done`` without a reason means success: the events carried the output, so
+                # no request is spent on the final state unless `wait()` asks for it.
+                await self._drop_connection()
+                self._mode = "ended"
+                raise StopAsyncIteration
             final = await self._fetch_final()
         await self._drop_connection()
         self._mode = "ended"

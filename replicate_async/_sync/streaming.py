@@ -157,6 +157,7 @@ class PredictionStream:
         self._slot: Limiter | None = None
         self._last_activity = 0.0
         self._final: Prediction | None = None
+        self._need_final = False
         self._failure: str | None = None
         self._schedule = PollSchedule(first=api.options.poll_interval)
         self._poll_status: str | None = None
@@ -214,7 +215,11 @@ class PredictionStream:
 
     @property
     def prediction(self) -> Prediction | None:
-        """The latest known state of the prediction (None before it is created or fetched)."""
+        """The latest known state of the prediction (None before it is created or fetched).
+
+        A stream that ends in success costs no request for the final state, so this stays as
+        the stream last saw it; `wait()` returns the final state.
+        """
         return self._prediction
 
     def __repr__(self) -> str:
@@ -305,6 +310,7 @@ class PredictionStream:
 
         Only `PredictionTimeoutError` (the stream's `timeout`) and request errors are raised.
         """
+        self._need_final = True
         try:
             for _ in self:
                 pass
@@ -315,6 +321,9 @@ class PredictionStream:
             return final
         final = self._prediction
         assert final is not None
+        if not final.is_terminal:
+            # Iterated to its end before: the done event said it succeeded; read the state.
+            final = self._fetch_final()
         return final
 
     # -- the state machine ---------------------------------------------------------------------
@@ -581,6 +590,12 @@ class PredictionStream:
         """After the done event: settle the final state, end, and raise the outcome."""
         final = self._final
         if final is None:
+            if self._failure is None and not self._need_final:
+                # ``done`` without a reason means success: the events carried the output, so
+                # no request is spent on the final state unless `wait()` asks for it.
+                self._drop_connection()
+                self._mode = "ended"
+                raise StopIteration
             final = self._fetch_final()
         self._drop_connection()
         self._mode = "ended"
