@@ -234,7 +234,8 @@ class HostileServer:
         self._requests: list[Recorded] = []
         self._predictions: dict[str, Prediction] = {}
         self._rules: list[_Rule] = []
-        self._released = False
+        self._generation = 0
+        self._stopping = False
         self._seq = 0
         self._port = 0
         self._thread: threading.Thread | None = None
@@ -298,8 +299,8 @@ class HostileServer:
                 self._rules.append(_Rule(method.upper(), re.compile(path), reply, times))
 
     def release_holds(self) -> None:
-        """End every hold now and from now on (held creates answer at once)."""
-        self._released = True
+        """End the holds and drips under way now (those that start later are served as usual)."""
+        self._generation += 1
 
     def prediction(self, prediction_id: str) -> Prediction:
         """A prediction's state."""
@@ -347,12 +348,14 @@ class HostileServer:
         """The stream connections received."""
         return [r for r in self.requests if r.method == "GET" and _STREAM_ROUTE.fullmatch(r.path)]
 
-    def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    def wait_until(
+        self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "that"
+    ) -> None:
         """Block the calling thread until `predicate()` holds (AssertionError after `timeout`)."""
         end = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > end:
-                raise AssertionError(f"the server did not see that within {timeout} s")
+                raise AssertionError(f"the server did not see {what} within {timeout} s")
             time.sleep(0.005)
 
     # -- the server -----------------------------------------------------------------------------
@@ -374,7 +377,7 @@ class HostileServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.lifetime)
         finally:
-            self._released = True
+            self._stopping = True
             server.close()
             for task in list(self._connections):
                 task.cancel()
@@ -529,7 +532,8 @@ class HostileServer:
 
     async def _hold(self, seconds: float, prediction: Prediction | None = None) -> None:
         end = time.monotonic() + max(0.0, seconds)
-        while time.monotonic() < end and not self._released:
+        generation = self._generation
+        while time.monotonic() < end and generation == self._generation and not self._stopping:
             if prediction is not None:
                 self._advance(prediction)
                 if prediction.status in TERMINAL:
@@ -575,7 +579,13 @@ class HostileServer:
             end = time.monotonic() + self.drip_for
             body = reply.body
             sent = 0
-            while sent < len(body) and time.monotonic() < end and not self._released:
+            generation = self._generation
+            while (
+                sent < len(body)
+                and time.monotonic() < end
+                and generation == self._generation
+                and not self._stopping
+            ):
                 await _write(writer, body[sent : sent + 1])
                 sent += 1
                 await asyncio.sleep(reply.drip)
