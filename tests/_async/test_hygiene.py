@@ -187,6 +187,24 @@ async def test_file_output_follows_a_redirect_without_the_token_to_another_origi
     ]
 
 
+async def test_a_corrupt_gzip_file_output_is_a_typed_error() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/v1/files/"):
+            return httpx.Response(
+                200,
+                headers={"content-encoding": "gzip", "x-request-id": "req-3"},
+                stream=httpx.ByteStream(b"this is not gzip"),
+            )
+        return httpx.Response(200, json=prediction(output=f"{API}/files/abc/download?x=1"))
+
+    async with client_for(answer) as client:
+        output = await client.run("acme/model", input={})
+        assert isinstance(output, AsyncFileOutput)
+        with pytest.raises(ResponseDecodingError) as info:
+            await output.read()
+    assert (info.value.status_code, info.value.request_id) == (200, "req-3")
+
+
 # -- SSE: a repeated id on a live connection is delivered ------------------------------------
 
 
