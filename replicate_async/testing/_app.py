@@ -181,6 +181,11 @@ UNAUTHENTICATED = dumps(
 Handler = Callable[[Request, list[str]], Awaitable[Response]]
 
 
+def _digits(text: str) -> bool:
+    """Whether `text` is a few ASCII digits (``str.isdigit`` accepts ``²``; int() does not)."""
+    return len(text) <= 30 and text.isascii() and text.isdigit()
+
+
 def _encode_cursor(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
@@ -196,7 +201,7 @@ def parse_cancel_after(value: str) -> float:
     """Seconds from a Cancel-After value (``30``, ``30s``, ``5m``, ``1h30m45s``); ≥ 5 s."""
     text = value.strip()
     seconds: float | None = None
-    if text.isdigit():
+    if _digits(text):
         seconds = float(text)
     else:
         found = _DURATION.match(text)
@@ -231,7 +236,7 @@ def parse_prefer(value: str | None) -> tuple[int, str] | None:
         if not sep:
             return 60, "wait"
         raw = raw.strip().strip('"')
-        if raw.isdigit() and 1 <= int(raw) <= 99 and not raw.startswith("0"):
+        if _digits(raw) and 1 <= int(raw) <= 99 and not raw.startswith("0"):
             seconds = min(int(raw), 60)
             return seconds, f"wait={seconds}"
         return None
@@ -347,7 +352,7 @@ class App:
             sub = path[3:] or "/"
             found = self._match(sub)
             authorized = self._authorized(request)
-            if found is None or (request.method, len(found[1])) != ("GET", 1):
+            if found is None or request.method not in ("GET", "HEAD") or len(found[1]) != 1:
                 signed_download = False
             else:
                 signed_download = sub == f"/files/{found[1][0]}/download"
@@ -356,17 +361,23 @@ class App:
             if found is None:
                 raise _not_found()
             methods, params = found
-            handler = methods.get(request.method)
+            allow = _allow(methods)
+            if request.method == "OPTIONS":
+                return Response(200, [("allow", allow)])
+            head = request.method == "HEAD" and "GET" in methods
+            handler = methods.get("GET" if head else request.method)
             if handler is None:
-                allow = ", ".join(sorted(methods))
                 return Response(
                     405,
                     [("content-type", PROBLEM), ("allow", allow)],
                     dumps({"detail": f'Method "{request.method}" not allowed.', "status": 405}),
                 )
             if not authorized:  # a signed Files API download
-                return await self.files_download(request, params, authorized=False)
+                response = await self.files_download(request, params, authorized=False)
+                return _headless(response) if head else response
             response = await handler(request, params)
+            if head:
+                response = _headless(response)
             if fired.accepted and response.status == 201 and sub.endswith("/predictions"):
                 response.status = 202
             if not sub.startswith("/files"):
@@ -453,7 +464,7 @@ class App:
         if cursor:
             text = _decode_cursor(cursor)
             kind, _, value = text.partition("=")
-            if not value.lstrip("-").isdigit():
+            if not _digits(value.lstrip("-")):
                 raise _Problem(400, {"detail": "Invalid cursor", "status": 400})
             number = int(value)
             if keyset and kind == "a":
@@ -553,13 +564,13 @@ class App:
         if not query:
             raise _Problem(400, {"detail": 'Query parameter "query" is required'}, JSON)
         raw_limit = query_params.get("limit", "20")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
+        if not _digits(raw_limit) or not 1 <= int(raw_limit) <= 50:
             raise _Problem(400, {"detail": "limit must be between 1 and 50"}, JSON)
         limit = int(raw_limit)
         words = [w.lower() for w in query.split()]
         renderer = self._renderer(request)
         models: list[dict[str, Any]] = []
-        for model in self.core.store.models.values():
+        for model in self._listed_models():
             text = f"{model.ref} {model.description or ''}".lower()
             hits = sum(1 for w in words if w in text)
             if hits:
@@ -592,6 +603,19 @@ class App:
 
     # -- models -------------------------------------------------------------------------------
 
+    def _listed_models(self) -> list[Model]:
+        """What listing and search show: public models, and the account's own private ones.
+
+        The API lists public models; another owner's private model is never shown (it is
+        still reachable by name here, as the emulator has one account and no permissions).
+        """
+        username = self.core.options.username
+        return [
+            m
+            for m in self.core.store.models.values()
+            if m.visibility == "public" or m.owner == username
+        ]
+
     async def models_list(self, request: Request, params: list[str]) -> Response:
         """GET /models: 25 per page."""
         query = request.query_params()
@@ -608,17 +632,25 @@ class App:
             latest = model.latest_version
             return latest.created_at.micros if latest else model.created_at.micros
 
-        items = sorted(self.core.store.models.values(), key=key, reverse=direction == "desc")
+        items = sorted(self._listed_models(), key=key, reverse=direction == "desc")
         renderer = self._renderer(request)
         return self._page(request, "/models", items, renderer.model, 25, keyset=False)
 
     async def models_search(self, request: Request, params: list[str]) -> Response:
         """QUERY /models: the search text is the text/plain body; one page."""
-        text = request.body.decode("utf-8", "replace").strip().lower()
-        words = text.split()
+        text = request.body.decode("utf-8", "replace").strip()
+        if text.startswith('"'):
+            # The JavaScript client sends the query JSON-encoded (a quoted string) as text/plain.
+            try:
+                decoded = json.loads(text)
+            except ValueError:
+                decoded = None
+            if isinstance(decoded, str):
+                text = decoded
+        words = text.lower().split()
         items = [
             m
-            for m in self.core.store.models.values()
+            for m in self._listed_models()
             if all(w in f"{m.ref} {m.description or ''}".lower() for w in words)
         ]
         renderer = self._renderer(request)
@@ -1151,7 +1183,7 @@ class App:
         limit = self.core.options.max_file_size
         too_large = _Problem(413, {"detail": "Files must be less than 100MB in size"})
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit + 1024 * 1024:
+        if _digits(declared) and int(declared) > limit + 1024 * 1024:
             raise too_large
         content_type = request.headers.get("content-type", "")
         boundary = _boundary(content_type)
@@ -1167,6 +1199,11 @@ class App:
         if len(content.data) > limit:
             raise too_large
         fields = {p.name: p.data.decode("utf-8", "replace") for p in parts if p.filename is None}
+        # metadata may come as a file part too (the JavaScript client sends a Blob:
+        # filename="blob", application/json): it is the part's content either way.
+        meta_part = next((p for p in parts if p.name == "metadata"), None)
+        if meta_part is not None:
+            fields["metadata"] = meta_part.data.decode("utf-8", "replace")
         name = content.filename or fields.get("filename") or "file"
         if len(name.encode()) > 255:
             raise _invalid([("filename", "must be at most 255 bytes")], title="Invalid file")
@@ -1176,9 +1213,9 @@ class App:
             try:
                 metadata = json.loads(fields["metadata"])
             except ValueError:
-                raise _invalid(
-                    [("metadata", "must be a JSON object")], title="Invalid file"
-                ) from None
+                metadata = None
+            if not isinstance(metadata, dict):  # the schema says object
+                raise _invalid([("metadata", "must be a JSON object")], title="Invalid file")
         md5, sha256 = digests(content.data)
         created = self.core.stamp()
         expiry = self.core.options.file_expiry
@@ -1234,13 +1271,19 @@ class App:
     async def files_download(
         self, request: Request, params: list[str], *, authorized: bool = True
     ) -> Response:
-        """GET /files/{id}/download: with the token, or a valid unexpired signature."""
-        if not authorized:
-            query = request.query_params()
+        """GET /files/{id}/download: with the token, or a valid unexpired signature.
+
+        A signature, once given, is checked even with a token: a wrong or expired one is
+        refused (401) rather than ignored, so a test cannot pass with a URL that would fail for
+        anyone without the token.
+        """
+        query = request.query_params()
+        signed = any(key in query for key in ("owner", "expiry", "signature"))
+        if not authorized or signed:
             expiry = query.get("expiry", "")
             owner = query.get("owner", "")
             given = query.get("signature", "")
-            expected = self.signature(owner, params[0], int(expiry)) if expiry.isdigit() else ""
+            expected = self.signature(owner, params[0], int(expiry)) if _digits(expiry) else ""
             if (
                 not expected
                 or not hmac.compare_digest(given.encode(), expected.encode())
@@ -1310,6 +1353,24 @@ class App:
             f"<p>Model {job.model}: {job.status}</p><p>Served by the replicate_async emulator.</p>"
         )
         return Response(200, [("content-type", "text/html; charset=utf-8")], page.encode())
+
+
+def _allow(methods: dict[str, Handler]) -> str:
+    """The ``Allow`` header of a route, in the recorded order: ``GET, POST, HEAD, OPTIONS``."""
+    names = sorted(methods, key=lambda m: (m != "GET", m))
+    if "GET" in methods:
+        names.append("HEAD")
+    return ", ".join([*names, "OPTIONS"])
+
+
+def _headless(response: Response) -> Response:
+    """The answer to HEAD: the GET answer's status and headers, without its body."""
+    if response.stream is not None:
+        return Response(response.status, list(response.headers))
+    return Response(
+        response.status,
+        [*response.headers, ("content-length", str(len(response.body)))],
+    )
 
 
 def _check_filter(body: dict[str, Any]) -> list[tuple[str, str]]:

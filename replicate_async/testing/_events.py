@@ -43,7 +43,7 @@ def resume_index(job: Job, last_event_id: str | None, mode: str) -> int:
     if not last_event_id or mode == "replay":
         return 0
     _, _, number = last_event_id.strip().rpartition(":")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         return 0
     index = int(number)
     if index < len(job.events) and job.events[index].id == last_event_id.strip():

@@ -103,7 +103,8 @@ def asgi_app(emulator: Emulator) -> Callable[[Scope, Receive, Send], Awaitable[N
             raise ConnectionAbortedError("dropped by an emulator fault")
         head = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         if response.stream is None:
-            head.append((b"content-length", str(len(response.body)).encode()))
+            if not any(k == b"content-length" for k, _ in head):
+                head.append((b"content-length", str(len(response.body)).encode()))
             await send({"type": "http.response.start", "status": response.status, "headers": head})
             await send({"type": "http.response.body", "body": response.body})
             return

