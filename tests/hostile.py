@@ -26,7 +26,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -627,7 +627,7 @@ async def _write(writer: asyncio.StreamWriter, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def hostile_server(**knobs: Any) -> Iterator[HostileServer]:
+def hostile_server(**knobs: Any) -> Generator[HostileServer]:
     """A started `HostileServer` with `knobs` set, stopped on exit."""
     server = HostileServer()
     for name, value in knobs.items():

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import anyio
 import httpx
@@ -63,7 +64,8 @@ def slow_emulator() -> Emulator:
     return emu
 
 
-Canceller = Callable[["CountingTransport", Callable[[], Awaitable[object]]], Awaitable[float]]
+Call = Callable[[], Coroutine[Any, Any, object]]
+Canceller = Callable[["CountingTransport", Call], Awaitable[float]]
 """Starts the calls, cancels them once `CANCEL_AT` creates were sent; returns when it cancelled."""
 
 
@@ -103,9 +105,8 @@ async def batch(cancel_midway: Canceller) -> None:
     assert not left_running, f"{len(left_running)} predictions left running: {left_running[:5]}"
 
 
-async def cancel_task_group(
-    transport: CountingTransport, one: Callable[[], Awaitable[object]]
-) -> float:
+async def cancel_task_group(transport: CountingTransport, one: Call) -> float:
+    cancelled_at = 0.0
     async with anyio.create_task_group() as group:
         for _ in range(CALLS):
             group.start_soon(one)
@@ -115,9 +116,7 @@ async def cancel_task_group(
     return cancelled_at
 
 
-async def cancel_gather(
-    transport: CountingTransport, one: Callable[[], Awaitable[object]]
-) -> float:
+async def cancel_gather(transport: CountingTransport, one: Call) -> float:
     gathered = asyncio.gather(*(one() for _ in range(CALLS)))
     await until(lambda: len(transport.creates) >= CANCEL_AT)
     cancelled_at = time.monotonic()

@@ -43,6 +43,7 @@ async def test_refused_hint_does_not_wedge_the_gate(hostile: HostileServer) -> N
             with pytest.raises(RateLimitError):
                 await client.run("acme/fast", input={})
         started = time.monotonic()
+        output: object = None
         with anyio.move_on_after(HANG_GUARD):
             output = await client.run("acme/fast", input={})
         elapsed = time.monotonic() - started
