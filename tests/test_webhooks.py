@@ -855,7 +855,6 @@ def test_parse_a_verified_signed_delivery_end_to_end() -> None:
         (bytearray(b"[]"), "array"),
         ('{"hello": "world"}', "prediction"),
         ('{"id": "x"}', "status"),
-        ('{"id": "x", "status": "succeeded", "created_at": "yesterday"}', "created_at"),
         ('{"id": "x", "status": "succeeded", "urls": [1]}', "urls"),
     ],
 )
@@ -863,6 +862,15 @@ def test_parse_garbage_is_a_response_decoding_error(body: Any, match: str) -> No
     with pytest.raises(ResponseDecodingError, match=match) as info:
         parse_payload(body)
     assert not isinstance(info.value, WebhookVerificationError)
+
+
+def test_parse_keeps_a_payload_whose_timestamp_is_unreadable() -> None:
+    # A succeeded prediction must not lose its output to a timestamp it cannot parse.
+    parsed = parse_payload(
+        '{"id": "x", "status": "succeeded", "created_at": "yesterday", "output": 1}'
+    )
+    assert parsed.created_at is None
+    assert parsed.output == 1
 
 
 def test_parse_rejects_non_body_types() -> None:

@@ -15,7 +15,15 @@ import httpx
 
 from .._concurrency import AsyncLimiter, AsyncRuntime, AsyncTasks
 from .._config import ClientOptions
-from .._exceptions import APIConnectionError, APITimeoutError, from_response, retry_after_hint
+from .._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    ResponseDecodingError,
+    decode_json_body,
+    decoding_error,
+    from_response,
+    retry_after_hint,
+)
 from .._http import MIN_SEND_SECONDS, SendGuard, same_origin, user_agent
 from .._logging import logger, redact
 from .._ratelimit import LimitClass, RateGate
@@ -310,11 +318,13 @@ class AsyncAPIClient:
         return complete
 
     async def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
-        """`request`, then decode the JSON body (``None`` for an empty body)."""
+        """`request`, then decode the JSON body (``None`` for an empty body).
+
+        A body that is not JSON raises `ResponseDecodingError` with its status, request id and
+        an excerpt.
+        """
         response = await self.request(method, path_or_url, **kwargs)
-        if not response.content:
-            return None
-        return response.json()
+        return decode_json_body(response)
 
     async def open_stream(
         self,
@@ -407,7 +417,9 @@ def _peek_json(response: httpx.Response) -> object:
         return None
 
 
-def _connection_error(exc: httpx.HTTPError, attempts: int) -> APIConnectionError:
+def _connection_error(
+    exc: httpx.HTTPError, attempts: int
+) -> APIConnectionError | ResponseDecodingError:
     sent = not is_unsent(exc)
     try:
         request: httpx.Request | None = exc.request
@@ -422,12 +434,7 @@ def _connection_error(exc: httpx.HTTPError, attempts: int) -> APIConnectionError
             attempts=attempts,
         )
     if isinstance(exc, httpx.DecodingError):
-        return APIConnectionError(
-            f"the response body could not be decoded{where}: {type(exc).__name__}",
-            request=request,
-            request_sent=True,
-            attempts=attempts,
-        )
+        return decoding_error(exc, attempts=attempts)
     detail = redact(str(exc)) or type(exc).__name__
     return APIConnectionError(
         f"the connection failed{where}: {detail}",

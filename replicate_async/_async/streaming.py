@@ -22,6 +22,7 @@ import httpx
 from httpx_sse import ServerSentEvent
 
 from .._concurrency import AsyncLimiter, AsyncRuntime, DeadlinePassed
+from .._config import check_call_timeout
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -116,8 +117,7 @@ class AsyncPredictionStream:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         on_progress: Callable[[Prediction], object] | None = None,
     ) -> None:
-        if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
-            raise ValueError("timeout must be a positive number of seconds (or None)")
+        timeout = check_call_timeout(timeout)
         if not (idle_timeout > 0 and math.isfinite(idle_timeout)):
             raise ValueError("idle_timeout must be a positive, finite number of seconds")
         self._api = api

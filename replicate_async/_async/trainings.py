@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 from .._concurrency import AsyncRuntime
+from .._config import check_call_timeout
 from .._refs import ModelRef, VersionRef, is_version_id, parse_model, parse_ref
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
@@ -166,9 +167,8 @@ class AsyncTrainings:
         Raises:
             PredictionTimeoutError: `timeout` passed; its `prediction` is the training.
         """
-        if timeout is not None and not timeout > 0:
-            raise ValueError("timeout must be a positive number of seconds (or None to wait)")
-        deadline = None if timeout is None else AsyncRuntime.now() + timeout
+        seconds = check_call_timeout(timeout)
+        deadline = None if seconds is None else AsyncRuntime.now() + seconds
         if isinstance(training, Training):
             current = training
         else:

@@ -9,7 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+import httpx
+
 from .._concurrency import Runtime
+from .._exceptions import decoding_error, from_response
+from .._files import MAX_REDIRECTS, redirect_target
 from .._output import decode_data_uri
 from .api_client import APIClient
 
@@ -70,17 +74,45 @@ class FileOutput:
         return b"".join(chunks)
 
     def iter_bytes(self, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
-        """Yield the file in chunks, without holding it all in memory."""
+        """Yield the file in chunks, without holding it all in memory.
+
+        Redirects are followed (at most five); the token goes only to the API's origin.
+        A body whose content-encoding is corrupt raises `ResponseDecodingError`.
+        """
         if self.url.startswith("data:"):
             yield decode_data_uri(self.url)[0]
             return
-        response = self._api.open_stream("GET", self.url, kind="download")
+        response = self._open(self.url)
         try:
             self._content_type = response.headers.get("content-type", self._content_type)
-            for chunk in response.iter_bytes(chunk_size):
-                yield chunk
+            try:
+                for chunk in response.iter_bytes(chunk_size):
+                    yield chunk
+            except httpx.DecodingError as exc:
+                raise decoding_error(exc, response) from exc
         finally:
             response.close()
+
+    def _open(self, url: str) -> httpx.Response:
+        """Open the download of `url`, following redirects by hand (see `redirect_target`)."""
+        hops = 0
+        while True:
+            response = self._api.open_stream("GET", url, kind="download")
+            try:
+                target = redirect_target(response)
+            except ValueError:
+                target = ""  # no usable Location: raised below as the status error
+            if target is None:
+                return response
+            hops += 1
+            if not target or hops > MAX_REDIRECTS:
+                try:
+                    response.read()
+                finally:
+                    response.close()
+                raise from_response(response)
+            response.close()
+            url = target
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the file to `path` (a directory gets the file's own name); return the path."""

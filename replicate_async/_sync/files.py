@@ -16,8 +16,16 @@ from pathlib import PurePath
 from typing import IO, Any
 
 from .._concurrency import Runtime
-from .._exceptions import NotFoundError
-from .._files import MAX_UPLOAD_BYTES, is_file_leaf, leaf_name, read_leaf
+from .._exceptions import NotFoundError, from_response
+from .._files import (
+    MAX_REDIRECTS,
+    MAX_UPLOAD_BYTES,
+    is_file_leaf,
+    leaf_name,
+    read_leaf,
+    redirect_target,
+)
+from .._refs import check_id
 from .._serde import structure
 from ..types.files import File
 from ..types.pages import Page
@@ -51,14 +59,10 @@ def check_segment(value: object, *, what: str = "id", example: str | None = None
 
     Raises:
         TypeError: `value` is not a str.
-        ValueError: `value` is empty, or contains '/', '?', '#' or whitespace.
+        ValueError: `value` is empty, ``.`` or ``..``, or contains '/', '?', '#', '%', a backslash,
+            whitespace or a non-printable character (see `replicate_async._refs.check_id`).
     """
-    advice = example or "pass the value the API returned"
-    if not isinstance(value, str):
-        raise TypeError(f"the {what} must be a str ({advice}), not {type(value).__name__}")
-    if not value or any(c in value for c in "/?#%") or any(c.isspace() for c in value):
-        raise ValueError(f"invalid {what} {value!r}: {advice}")
-    return value
+    return check_id(value, what, example=example or "pass the value the API returned")
 
 
 def delete_resource(api: APIClient, path: str) -> None:
@@ -210,6 +214,8 @@ class Files:
 
         Returns:
             The file's bytes.
+
+        Redirects are followed (at most five); the token goes only to the API's origin.
         """
         check_segment(id, what="file id", example="pass File.id")
         if not isinstance(owner, str) or not owner:  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -218,14 +224,27 @@ class Files:
             raise TypeError(f"expiry must be an int of Unix seconds, not {type(expiry).__name__}")
         if not isinstance(signature, str) or not signature:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ValueError("signature must be the download link's signature parameter")
-        response = self._api.request(
-            "GET",
-            f"files/{id}/download",
-            kind="download",
-            params={"owner": owner, "expiry": str(expiry), "signature": signature},
-            headers={"Accept": "*/*"},
-        )
-        return response.content
+        url = f"files/{id}/download"
+        params: dict[str, str] | None = {
+            "owner": owner,
+            "expiry": str(expiry),
+            "signature": signature,
+        }
+        hops = 0
+        while True:
+            response = self._api.request(
+                "GET", url, kind="download", params=params, headers={"Accept": "*/*"}
+            )
+            try:
+                target = redirect_target(response)
+            except ValueError:
+                raise from_response(response) from None
+            if target is None:
+                return response.content
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                raise from_response(response)
+            url, params = target, None
 
 
 def _check_filename(filename: object) -> str:

@@ -9,9 +9,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._concurrency import DeadlinePassed, Runtime
+from .._config import check_call_timeout
 from .._exceptions import APITimeoutError, NotFoundError, UnprocessableEntityError
 from .._http import SendGuard, cancel_after_value, hold_for_deadline, prefer_value
-from .._refs import DeploymentRef, ModelRef, VersionRef, parse_deployment, parse_ref
+from .._refs import DeploymentRef, ModelRef, VersionRef, check_id, parse_deployment, parse_ref
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
 from ..types.pages import Page
@@ -349,16 +350,12 @@ class Predictions:
 
 
 def _deadline(timeout: float | None) -> float | None:
-    if timeout is None:
-        return None
-    if not timeout > 0:
-        raise ValueError("timeout must be a positive number of seconds (or None to wait forever)")
-    return Runtime.now() + timeout
+    seconds = check_call_timeout(timeout)
+    return None if seconds is None else Runtime.now() + seconds
 
 
 def _check_id(value: str) -> None:
-    if not isinstance(value, str) or not value or "/" in value:  # pyright: ignore[reportUnnecessaryIsInstance]
-        raise ValueError(f"invalid id {value!r}: pass the id string the API returned")
+    check_id(value, "prediction id")
 
 
 def _filters(**values: str | None) -> dict[str, str] | None:

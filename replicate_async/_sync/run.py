@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._concurrency import Runtime
+from .._config import check_call_timeout
 from .._exceptions import (
     PredictionAbortedError,
     PredictionCanceledError,
@@ -99,9 +99,8 @@ def run_prediction(
     cancel_on_exit: bool,
 ) -> Any:
     """Run a model to completion and return its output (see `Client.run`)."""
-    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
-        raise ValueError("timeout must be a positive, finite number of seconds (or None)")
-    deadline = None if timeout is None else Runtime.now() + timeout
+    seconds = check_call_timeout(timeout)
+    deadline = None if seconds is None else Runtime.now() + seconds
     # The create's hold ends before the deadline (see `create_for`), and the create runs in a
     # job the client owns: interrupted meanwhile, the caller returns and the client cancels
     # whatever the create made.

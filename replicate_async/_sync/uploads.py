@@ -11,6 +11,7 @@ from typing import Any
 from .._concurrency import Runtime
 from .._files import (
     MAX_UPLOAD_BYTES,
+    check_input,
     data_uri,
     guess_mime,
     is_file_leaf,
@@ -67,14 +68,18 @@ def _read(value: Any) -> bytes:
 def encode_input(api: APIClient, value: Mapping[str, Any]) -> dict[str, Any]:
     """Return `value` with every file leaf replaced by an uploaded URL or a data URI.
 
-    Uploads run one after another. Strings are never treated as paths.
+    The whole input is checked first (`check_input`): a value that is not JSON raises
+    TypeError naming its path, such as ``input["images"][2]``, before any file is read or
+    uploaded. Uploads run one after another. Strings are never treated as paths.
     """
+    if not check_input(value):
+        return dict(value)
     options = api.options
     budget = [options.max_data_uri_bytes]
 
     def encode(item: Any) -> Any:
         if isinstance(item, Mapping):
-            return {str(k): encode(v) for k, v in item.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            return {_json_key(k): encode(v) for k, v in item.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         if isinstance(item, list | tuple):
             return [encode(v) for v in item]  # pyright: ignore[reportUnknownVariableType]
         if not is_file_leaf(item):
@@ -94,15 +99,10 @@ def encode_input(api: APIClient, value: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError("the Files API returned no URL for the uploaded file")
         return uploaded.urls.get
 
-    if not any(_has_file(v) for v in value.values()):
-        return dict(value)
     encoded: dict[str, Any] = encode(value)
     return encoded
 
 
-def _has_file(item: Any) -> bool:
-    if isinstance(item, Mapping):
-        return any(_has_file(v) for v in item.values())  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-    if isinstance(item, list | tuple):
-        return any(_has_file(v) for v in item)  # pyright: ignore[reportUnknownVariableType]
-    return is_file_leaf(item)
+def _json_key(key: object) -> str:
+    """A mapping key as `json.dumps` writes it (``True`` becomes ``"true"``)."""
+    return key if isinstance(key, str) else json.dumps(key)

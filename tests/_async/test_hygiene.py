@@ -1,8 +1,6 @@
 """Hygiene through the public client: input checked first, typed response errors, redirects, SSE.
 
-Each test failed against the code before these rules existed. Tests marked ``xfail`` need a
-call wired into a module owned elsewhere (named in the reason); the mark is strict, so the
-wiring turns them into failures until the mark is removed.
+Each test failed against the code before these rules existed.
 """
 
 from __future__ import annotations
@@ -88,9 +86,6 @@ async def test_a_succeeded_prediction_with_a_bad_timestamp_keeps_its_output() ->
     assert got.completed_at is None
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs AsyncAPIClient.request_json to call _exceptions.decode_json_body"
-)
 @pytest.mark.parametrize(
     "content", [b"<html><body>Bad gateway</body></html>", b'{"id": "abc", "status": "proc']
 )
@@ -106,7 +101,6 @@ async def test_a_body_that_is_not_json_is_a_typed_error(content: bytes) -> None:
     assert info.value.request_id == "req-9"
 
 
-@pytest.mark.xfail(strict=True, reason="needs predictions.py to call _refs.check_id")
 @pytest.mark.parametrize("bad", ["a?b", "a#b", "a b", "..", "a%2F"])
 async def test_an_id_that_would_change_the_url_is_refused_before_any_request(bad: str) -> None:
     async with client_for(never_called) as client:
