@@ -70,6 +70,16 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """schemathesis over openapi.json against the served emulator: no 5xx, no hang, no response
+    outside the schema. ``nox -s fuzz -- --max-examples 100`` for more; about 20 s at the default
+    50. Not a default session (CI time budget)."""
+    session.install("-e", ".[emulator]", *group("fuzz"))
+    args = session.posargs or ["--max-examples", "50"]
+    session.run("python", "tests/emulator/fuzz_openapi.py", *args)
+
+
+@nox.session
 def examples(session: nox.Session) -> None:
     """Run every example against the built-in emulator (no token, no network)."""
     session.install("-e", ".[emulator]")

@@ -672,6 +672,7 @@ class App:
         for key in ("description", "github_url", "paper_url", "license_url", "cover_image_url"):
             if key in body and body[key] is not None and not isinstance(body[key], str):
                 problems.append((key, f"Invalid type. Expected: string, given: {_kind(body[key])}"))
+        problems += _url_fields(body, ("github_url", "paper_url", "license_url", "cover_image_url"))
         if not problems and body["visibility"] not in ("public", "private"):
             problems.append(("visibility", 'must be one of the following: "public", "private"'))
         if not problems and body["hardware"] not in {h["sku"] for h in HARDWARE}:
@@ -700,10 +701,10 @@ class App:
             description=body.get("description"),
             visibility=body["visibility"],
             hardware=body["hardware"],
-            github_url=body.get("github_url"),
-            paper_url=body.get("paper_url"),
-            license_url=body.get("license_url"),
-            cover_image_url=body.get("cover_image_url"),
+            github_url=body.get("github_url") or None,
+            paper_url=body.get("paper_url") or None,
+            license_url=body.get("license_url") or None,
+            cover_image_url=body.get("cover_image_url") or None,
         )
         self.core.store.models[model.ref] = model
         return self._json(
@@ -725,11 +726,13 @@ class App:
             for key in fields
             if key in body and body[key] is not None and not isinstance(body[key], str)
         ]
+        problems += _url_fields(body, ("github_url", "paper_url", "weights_url", "license_url"))
         if problems:
             raise _invalid(problems, title="Invalid model")
         for key in fields:
             if key in body:
-                setattr(model, key, body[key])
+                value = body[key]
+                setattr(model, key, value if value or key in ("description", "readme") else None)
         return self._json(200, self._renderer(request).model(model))
 
     async def models_delete(self, request: Request, params: list[str]) -> Response:
@@ -1392,7 +1395,7 @@ def _check_filter(body: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-_WEBHOOK_FORMAT = "Does not match format 'uri' (an absolute http or https URL)"
+_URI_FORMAT = "Does not match format 'uri' (an absolute http or https URL)"
 
 
 def _check_webhook(body: dict[str, Any]) -> list[tuple[str, str]]:
@@ -1406,10 +1409,22 @@ def _check_webhook(body: dict[str, Any]) -> list[tuple[str, str]]:
     url = body["webhook"]
     if not isinstance(url, str):
         return [("webhook", f"Invalid type. Expected: string, given: {_kind(url)}")]
-    return [] if _is_webhook_url(url) else [("webhook", _WEBHOOK_FORMAT)]
+    return [] if _is_http_url(url) else [("webhook", _URI_FORMAT)]
 
 
-def _is_webhook_url(url: str) -> bool:
+def _url_fields(body: dict[str, Any], keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Refuse model URL fields that are not absolute http(s) URLs (responses say format uri).
+
+    An empty string is accepted and clears the field (it is shown as null).
+    """
+    return [
+        (key, _URI_FORMAT)
+        for key in keys
+        if isinstance(body.get(key), str) and body[key] and not _is_http_url(body[key])
+    ]
+
+
+def _is_http_url(url: str) -> bool:
     if not url or any(c.isspace() or not c.isprintable() for c in url):
         return False
     try:

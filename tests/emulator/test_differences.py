@@ -172,3 +172,27 @@ async def test_a_bad_signature_is_refused_even_with_a_token(
     # An expired signature is refused with the token too.
     await emu.advance(7200)
     assert (await api.get(good)).status_code == 401
+
+
+async def test_model_url_fields_must_be_urls(api: httpx.AsyncClient) -> None:
+    # Found by `nox -s fuzz`: PATCH stored license_url "" and listings then broke the schema
+    # (format uri). An empty string now clears a field; any other non-URL is refused.
+    cleared = await api.patch("/models/demo/echo", json={"license_url": "", "github_url": ""})
+    assert cleared.status_code == 200
+    assert cleared.json()["license_url"] is None and cleared.json()["github_url"] is None
+    refused = await api.patch("/models/demo/echo", json={"paper_url": "not a url"})
+    assert refused.status_code == 422
+    assert refused.json()["invalid_fields"][0]["field"] == "paper_url"
+    created = await api.post(
+        "/models",
+        json={
+            "owner": "emulator",
+            "name": "links",
+            "visibility": "public",
+            "hardware": "cpu",
+            "cover_image_url": "ftp://example.test/cover.png",
+        },
+    )
+    assert created.status_code == 422
+    kept = await api.patch("/models/demo/echo", json={"github_url": "https://github.com/a/b"})
+    assert kept.json()["github_url"] == "https://github.com/a/b"
