@@ -9,94 +9,104 @@ async with replicate_async.AsyncClient() as client:
     prediction = await client.predictions.create(model="owner/name", input={...})
 ```
 
-The sync `Client` (generated from the async source) has the same methods without ``await``.
+The sync `Client` (generated from the async source) has the same methods without ``await``;
+``replicate_async.sync`` is the module-level API for sync code.
+
+Every public name is loaded on first use (PEP 562), so ``import replicate_async`` costs next to
+nothing and ``import replicate_async.webhooks`` does not import httpx.
 """
 
 from __future__ import annotations
 
 import contextlib as _contextlib
+import importlib as _importlib
 import typing as _typing
-from collections.abc import Callable as _Callable
-from collections.abc import Sequence as _Sequence
-from typing import Any as _Any
 
-from . import _default, webhooks
-from ._async.client import AsyncClient
-from ._async.file_output import AsyncFileOutput
-from ._exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    InternalServerError,
-    ModelError,
-    NotFoundError,
-    PaymentRequiredError,
-    PermissionDeniedError,
-    PredictionAbortedError,
-    PredictionCanceledError,
-    PredictionError,
-    PredictionFailedError,
-    PredictionTimeoutError,
-    RateLimitError,
-    ReplicateError,
-    RequestTooLargeError,
-    ResponseDecodingError,
-    UnprocessableEntityError,
-    WebhookHeaderError,
-    WebhookSecretError,
-    WebhookSignatureError,
-    WebhookTimestampError,
-    WebhookVerificationError,
-)
-from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
-from .types import (
-    Account,
-    Collection,
-    CollectionSummary,
-    Deployment,
-    DoneEvent,
-    ErrorEvent,
-    File,
-    Hardware,
-    LogsEvent,
-    Model,
-    ModelVersion,
-    OutputEvent,
-    Page,
-    Prediction,
-    StreamEvent,
-    Training,
-    UnknownEvent,
-    WebhookSecret,
-)
 
 if _typing.TYPE_CHECKING:
-    from ._async.account import AsyncAccount
-    from ._async.collections import AsyncCollections
-    from ._async.deployments import AsyncDeployments
-    from ._async.files import AsyncFiles
-    from ._async.hardware import AsyncHardware
-    from ._async.models import AsyncModels
-    from ._async.predictions import AsyncPredictions
+    from . import sync, webhooks
+    from ._async.client import AsyncClient
+    from ._async.default import (
+        account,
+        aclose,
+        default_client,
+        deployments,
+        files,
+        hardware,
+        models,
+        predictions,
+        run,
+        stream,
+        trainings,
+    )
+    from ._async.default import collections as collections
+    from ._async.file_output import AsyncFileOutput
     from ._async.streaming import AsyncPredictionStream
-    from ._async.trainings import AsyncTrainings
+    from ._exceptions import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConflictError,
+        InternalServerError,
+        ModelError,
+        NotFoundError,
+        PaymentRequiredError,
+        PermissionDeniedError,
+        PredictionAbortedError,
+        PredictionCanceledError,
+        PredictionError,
+        PredictionFailedError,
+        PredictionTimeoutError,
+        RateLimitError,
+        ReplicateError,
+        RequestTooLargeError,
+        ResponseDecodingError,
+        UnprocessableEntityError,
+        WebhookHeaderError,
+        WebhookSecretError,
+        WebhookSignatureError,
+        WebhookTimestampError,
+        WebhookVerificationError,
+    )
     from ._sync.client import Client
     from ._sync.file_output import FileOutput
-    from .types import Prediction as _Prediction
+    from ._sync.streaming import PredictionStream
+    from ._types import NOT_GIVEN, NotGiven
+    from .types import (
+        Account,
+        Collection,
+        CollectionSummary,
+        Deployment,
+        DoneEvent,
+        ErrorEvent,
+        File,
+        Hardware,
+        LogsEvent,
+        Model,
+        ModelVersion,
+        OutputEvent,
+        Page,
+        Prediction,
+        PredictionStatus,
+        StreamEvent,
+        Training,
+        UnknownEvent,
+        VerifiedWebhook,
+        WebhookSecret,
+    )
 
 __all__ = [
-    "NOT_GIVEN",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
     "Account",
     "AsyncClient",
     "AsyncFileOutput",
+    "AsyncPredictionStream",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -115,6 +125,7 @@ __all__ = [
     "Model",
     "ModelError",
     "ModelVersion",
+    "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",
     "OutputEvent",
@@ -126,6 +137,8 @@ __all__ = [
     "PredictionCanceledError",
     "PredictionError",
     "PredictionFailedError",
+    "PredictionStatus",
+    "PredictionStream",
     "PredictionTimeoutError",
     "RateLimitError",
     "ReplicateError",
@@ -135,6 +148,7 @@ __all__ = [
     "Training",
     "UnknownEvent",
     "UnprocessableEntityError",
+    "VerifiedWebhook",
     "WebhookHeaderError",
     "WebhookSecret",
     "WebhookSecretError",
@@ -144,7 +158,6 @@ __all__ = [
     "__version__",
     "account",
     "aclose",
-    "collections",
     "default_client",
     "deployments",
     "files",
@@ -153,107 +166,94 @@ __all__ = [
     "predictions",
     "run",
     "stream",
+    "sync",
     "trainings",
     "webhooks",
 ]
 
-default_client = _default.default_client
-aclose = _default.aclose
-
-
-async def run(
-    ref: str | None = None,
-    *,
-    input: _Any,
-    deployment: str | None = None,
-    wait: bool | int = True,
-    timeout: float | None = None,
-    cancel_after: float | str | None = None,
-    webhook: str | None = None,
-    webhook_events_filter: _Sequence[str] | None = None,
-    use_file_output: bool = True,
-    on_progress: _Callable[[_Prediction], object] | None = None,
-    cancel_on_exit: bool = True,
-) -> _Any:
-    """Run a model on the running event loop's default client; see `AsyncClient.run`."""
-    return await _default.default_client().run(
-        ref,
-        input=input,
-        deployment=deployment,
-        wait=wait,
-        timeout=timeout,
-        cancel_after=cancel_after,
-        webhook=webhook,
-        webhook_events_filter=webhook_events_filter,
-        use_file_output=use_file_output,
-        on_progress=on_progress,
-        cancel_on_exit=cancel_on_exit,
-    )
-
-
-def stream(
-    ref: str | None = None,
-    *,
-    input: _Any,
-    deployment: str | None = None,
-    timeout: float | None = None,
-    cancel_after: float | str | None = None,
-    idle_timeout: float = 30.0,
-    cancel_on_exit: bool = True,
-) -> AsyncPredictionStream:
-    """Stream a new prediction on the default client; see `AsyncClient.stream`."""
-    return _default.default_client().stream(
-        ref,
-        input=input,
-        deployment=deployment,
-        timeout=timeout,
-        cancel_after=cancel_after,
-        idle_timeout=idle_timeout,
-        cancel_on_exit=cancel_on_exit,
-    )
-
-
-if _typing.TYPE_CHECKING:
-    predictions: AsyncPredictions
-    models: AsyncModels
-    deployments: AsyncDeployments
-    trainings: AsyncTrainings
-    files: AsyncFiles
-    collections: AsyncCollections
-    hardware: AsyncHardware
-    account: AsyncAccount
-else:
-    predictions = _default.ResourceProxy("predictions")
-    models = _default.ResourceProxy("models")
-    deployments = _default.ResourceProxy("deployments")
-    trainings = _default.ResourceProxy("trainings")
-    files = _default.ResourceProxy("files")
-    collections = _default.ResourceProxy("collections")
-    hardware = _default.ResourceProxy("hardware")
-    account = _default.ResourceProxy("account")
-
-_LAZY = {
-    "Client": ("._sync.client", "Client"),
-    "FileOutput": ("._sync.file_output", "FileOutput"),
+_LAZY: dict[str, str] = {
+    "APIConnectionError": "._exceptions",
+    "APIStatusError": "._exceptions",
+    "APITimeoutError": "._exceptions",
+    "Account": ".types",
+    "AsyncClient": "._async.client",
+    "AsyncFileOutput": "._async.file_output",
+    "AsyncPredictionStream": "._async.streaming",
+    "AuthenticationError": "._exceptions",
+    "BadRequestError": "._exceptions",
+    "Client": "._sync.client",
+    "Collection": ".types",
+    "CollectionSummary": ".types",
+    "ConfigurationError": "._exceptions",
+    "ConflictError": "._exceptions",
+    "Deployment": ".types",
+    "DoneEvent": ".types",
+    "ErrorEvent": ".types",
+    "File": ".types",
+    "FileOutput": "._sync.file_output",
+    "Hardware": ".types",
+    "InternalServerError": "._exceptions",
+    "LogsEvent": ".types",
+    "Model": ".types",
+    "ModelError": "._exceptions",
+    "ModelVersion": ".types",
+    "NOT_GIVEN": "._types",
+    "NotFoundError": "._exceptions",
+    "NotGiven": "._types",
+    "OutputEvent": ".types",
+    "Page": ".types",
+    "PaymentRequiredError": "._exceptions",
+    "PermissionDeniedError": "._exceptions",
+    "Prediction": ".types",
+    "PredictionAbortedError": "._exceptions",
+    "PredictionCanceledError": "._exceptions",
+    "PredictionError": "._exceptions",
+    "PredictionFailedError": "._exceptions",
+    "PredictionStatus": ".types",
+    "PredictionStream": "._sync.streaming",
+    "PredictionTimeoutError": "._exceptions",
+    "RateLimitError": "._exceptions",
+    "ReplicateError": "._exceptions",
+    "RequestTooLargeError": "._exceptions",
+    "ResponseDecodingError": "._exceptions",
+    "StreamEvent": ".types",
+    "Training": ".types",
+    "UnknownEvent": ".types",
+    "UnprocessableEntityError": "._exceptions",
+    "VerifiedWebhook": ".types",
+    "WebhookHeaderError": "._exceptions",
+    "WebhookSecret": ".types",
+    "WebhookSecretError": "._exceptions",
+    "WebhookSignatureError": "._exceptions",
+    "WebhookTimestampError": "._exceptions",
+    "WebhookVerificationError": "._exceptions",
+    "account": "._async.default",
+    "aclose": "._async.default",
+    "collections": "._async.default",
+    "default_client": "._async.default",
+    "deployments": "._async.default",
+    "files": "._async.default",
+    "hardware": "._async.default",
+    "models": "._async.default",
+    "predictions": "._async.default",
+    "run": "._async.default",
+    "stream": "._async.default",
+    "trainings": "._async.default",
 }
+_SUBMODULES = frozenset({"sync", "webhooks"})
 
 
-def __getattr__(name: str) -> _Any:
-    """Load the sync client only when it is asked for (PEP 562)."""
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'replicate_async' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(target[0], __name__), target[1])
-    globals()[name] = value
-    return value
-
-
-def _rewrite_modules() -> None:
-    for name in __all__:
-        value = globals().get(name)
-        # attrs models keep their module: their string annotations resolve against it.
+def __getattr__(name: str) -> _typing.Any:
+    """Load a public name on first use (PEP 562) and keep it."""
+    if name in _SUBMODULES:
+        value: _typing.Any = _importlib.import_module(f".{name}", __name__)
+    else:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'replicate_async' has no attribute {name!r}")
+        value = getattr(_importlib.import_module(module, __name__), name)
+        # Classes show as replicate_async.X; attrs models keep their module, against which
+        # their string annotations resolve.
         if (
             isinstance(value, type)
             and value.__module__.startswith("replicate_async.")
@@ -261,6 +261,9 @@ def _rewrite_modules() -> None:
         ):
             with _contextlib.suppress(AttributeError, TypeError):
                 value.__module__ = "replicate_async"
+    globals()[name] = value
+    return value
 
 
-_rewrite_modules()
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)

@@ -42,11 +42,11 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-import httpx
-
 from ._logging import redact
 
 if TYPE_CHECKING:
+    import httpx
+
     from .types.predictions import Prediction
     from .types.trainings import Training
 

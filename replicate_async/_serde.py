@@ -19,26 +19,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn
 
 from ._exceptions import ResponseDecodingError
-from .types.account import Account
-from .types.collections import Collection, CollectionSummary
-from .types.deployments import AccountRef, Deployment, DeploymentConfiguration, DeploymentRelease
-from .types.files import File, FileChecksums, FileURLs
-from .types.hardware import Hardware
-from .types.models import Model, ModelVersion
 from .types.pages import Page
-from .types.predictions import Prediction, PredictionMetrics, PredictionURLs
-from .types.trainings import Training, TrainingOutput
-from .types.webhooks import WebhookSecret
+from .types.predictions import PredictionMetrics
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = [
-    "converter",
+    "get_converter",
     "lenient_datetime",
     "make_converter",
     "parse_datetime",
@@ -49,28 +42,6 @@ __all__ = [
 T = TypeVar("T")
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
-
-#: Every model the converter knows, so that hooks are generated eagerly and checked once.
-MODELS: tuple[type[Any], ...] = (
-    Account,
-    AccountRef,
-    Collection,
-    CollectionSummary,
-    Deployment,
-    DeploymentConfiguration,
-    DeploymentRelease,
-    File,
-    FileChecksums,
-    FileURLs,
-    Hardware,
-    Model,
-    ModelVersion,
-    Prediction,
-    PredictionURLs,
-    Training,
-    TrainingOutput,
-    WebhookSecret,
-)
 
 #: Keys the API sends that the models leave out on purpose (legacy or echoed request flags).
 KNOWN_EXTRA_KEYS: frozenset[str] = frozenset({"webhook_completed", "stream", "webhook"})
@@ -181,6 +152,9 @@ def _drop_nulls(cls: type[Any], fn: Any) -> Any:
 
 def make_converter(*, forbid_extra_keys: bool = False) -> cattrs.Converter:
     """Build a converter; the package uses one lenient instance, `converter`."""
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn
+
     conv = cattrs.Converter(forbid_extra_keys=forbid_extra_keys)
     conv.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
     conv.register_structure_hook(str, _structure_str)
@@ -227,8 +201,22 @@ def _is_open_literal(tp: object) -> bool:
     return bool(others) and all(getattr(a, "__origin__", None) is not None for a in others)
 
 
-converter = make_converter()
-"""The lenient converter used by the SDK."""
+_converter: cattrs.Converter | None = None
+
+
+def get_converter() -> cattrs.Converter:
+    """The lenient converter used by the SDK, built on first use (cattrs loads only then)."""
+    global _converter
+    if _converter is None:
+        _converter = make_converter()
+    return _converter
+
+
+def __getattr__(name: str) -> Any:
+    # ``converter`` stays available as a module attribute, built on first access.
+    if name == "converter":
+        return get_converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def strict_converter() -> cattrs.Converter:
@@ -239,8 +227,10 @@ def strict_converter() -> cattrs.Converter:
 def structure(payload: object, cls: type[T], *, conv: cattrs.Converter | None = None) -> T:
     """Structure `payload` into `cls`, raising `ResponseDecodingError` on failure."""
     try:
-        return (conv or converter).structure(payload, cls)
+        return (conv or _converter or get_converter()).structure(payload, cls)
     except Exception as exc:
+        import cattrs
+
         errors = cattrs.transform_error(exc) if isinstance(exc, cattrs.BaseValidationError) else []
         name = getattr(cls, "__name__", str(cls))
         where = f" ({'; '.join(errors[:5])})" if errors else f" ({exc})"

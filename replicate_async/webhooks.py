@@ -30,7 +30,6 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, cast, overload
 
-from . import _serde
 from ._exceptions import (
     ResponseDecodingError,
     WebhookHeaderError,
@@ -294,6 +293,8 @@ def parse_payload(
     cls: type[Prediction] | type[Training] = Training if kind == "training" else Prediction
     try:
         # Called through the module: pyright cannot type cattrs when run outside the venv.
+        from . import _serde  # the converter loads only when a payload is parsed
+
         return _serde.structure(obj, cls)  # pyright: ignore[reportUnknownMemberType]
     except ResponseDecodingError as exc:
         detail = "; ".join(exc.errors[:5])

@@ -13,7 +13,7 @@ import trio
 
 import replicate_async
 from replicate_async import AsyncClient
-from replicate_async._default import _clients  # pyright: ignore[reportPrivateUsage]
+from replicate_async._async.default import _clients  # pyright: ignore[reportPrivateUsage]
 
 TOKEN = "r8_AsyncOnlyTests"
 
@@ -107,7 +107,7 @@ def test_default_client_per_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_module_level_api_outside_a_loop_says_what_to_do() -> None:
-    with pytest.raises(RuntimeError, match="Client in sync code"):
+    with pytest.raises(RuntimeError, match=r"in sync code use replicate_async\.sync\.run"):
         replicate_async.default_client()
 
 

@@ -86,13 +86,84 @@ def test_lazy_names() -> None:
     assert replicate_async.FileOutput.__name__ == "FileOutput"
 
 
-def test_import_loads_only_the_async_core() -> None:
+def _loaded_after(statement: str, prefixes: tuple[str, ...]) -> list[str]:
     code = (
-        "import sys, replicate_async\n"
-        "bad = [m for m in sys.modules if m.startswith(('replicate_async._sync', "
-        "'replicate_async.testing', 'replicate_async.batch', 'replicate_async.cli', 'pytest', "
-        "'hypothesis', 'trio', 'uvicorn'))]\n"
-        "print(bad)\n"
+        f"import sys\n{statement}\n"
+        f"print(sorted({{m.split('.')[0] if not m.startswith('replicate_async') else m "
+        f"for m in sys.modules if m.startswith({prefixes!r})}}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    loaded: list[str] = eval(out.stdout)  # a printed list of strings
+    return loaded
+
+
+def test_import_loads_nothing_heavy() -> None:
+    heavy = (
+        "httpx",
+        "httpcore",
+        "anyio",
+        "attr",
+        "cattrs",
+        "httpx_sse",
+        "replicate_async._async",
+        "replicate_async._sync",
+        "replicate_async.testing",
+        "replicate_async.batch",
+        "replicate_async.cli",
+        "pytest",
+        "hypothesis",
+        "trio",
+        "uvicorn",
+    )
+    assert _loaded_after("import replicate_async", heavy) == []
+
+
+def test_the_client_loads_no_converter_sync_tree_or_emulator() -> None:
+    loaded = _loaded_after(
+        "from replicate_async import AsyncClient",
+        ("cattrs", "replicate_async._sync", "replicate_async.testing", "replicate_async.cli"),
+    )
+    assert loaded == []
+
+
+def test_webhook_verification_does_not_import_httpx() -> None:
+    # Webhook receivers often only verify: they pay for no HTTP client.
+    loaded = _loaded_after(
+        "import replicate_async.webhooks", ("httpx", "httpcore", "anyio", "cattrs")
+    )
+    assert loaded == []
+
+
+def test_star_import_does_not_shadow_the_standard_library() -> None:
+    namespace: dict[str, object] = {}
+    exec("import collections\nfrom replicate_async import *", namespace)
+    import collections
+
+    assert namespace["collections"] is collections
+    assert "collections" not in replicate_async.__all__
+    assert replicate_async.collections is not collections  # still reachable by attribute
+
+
+def test_module_level_functions_have_the_client_signatures() -> None:
+    from replicate_async import sync
+
+    for name in ("run", "stream"):
+        for module, client in (
+            (replicate_async, replicate_async.AsyncClient),
+            (sync, replicate_async.Client),
+        ):
+            method = inspect.signature(getattr(client, name))
+            expected = method.replace(parameters=list(method.parameters.values())[1:])
+            assert inspect.signature(getattr(module, name)) == expected, (module, name)
+            assert getattr(module, name).__doc__ == getattr(client, name).__doc__
+
+
+def test_streams_and_webhook_types_are_exported() -> None:
+    from replicate_async._async.streaming import AsyncPredictionStream
+    from replicate_async._sync.streaming import PredictionStream
+    from replicate_async.types import PredictionStatus, VerifiedWebhook
+
+    assert replicate_async.AsyncPredictionStream is AsyncPredictionStream
+    assert replicate_async.PredictionStream is PredictionStream
+    assert replicate_async.VerifiedWebhook is VerifiedWebhook
+    assert replicate_async.PredictionStatus is PredictionStatus
