@@ -44,7 +44,7 @@ from ._async.client import AsyncClient
 from ._async.file_output import AsyncFileOutput
 from ._async.predictions import resolve_target
 from ._async.run import check_outcome, map_prediction_output, wait_for_prediction
-from ._async.waiting import CLEANUP_SECONDS
+from ._async.waiting import CLEANUP_SECONDS, cancel_on_exit_of
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -509,10 +509,13 @@ class _Batch:
         return prediction
 
     async def _create(self, index: int, item: InputMapping, deadline: float | None) -> Prediction:
+        # No server-side hold: the id comes back at once, so that an interrupted batch can
+        # cancel every prediction before it returns (a held create could only be cancelled
+        # once the server answers), and the wait is a stream or adaptive polling.
         writer = self.writer
         if writer is None:
             return await self.client.predictions.create_for(
-                self.target, input=item, wait=True, deadline=deadline
+                self.target, input=item, wait=False, deadline=deadline
             )
         # Journaled: the intent is committed before the create is sent, and the id before the
         # prediction is waited on, so that a crash at any point never pays twice.
@@ -525,7 +528,16 @@ class _Batch:
             if _create_refused(exc):
                 await writer.write(Journal.forget(index), durable=False)
             raise
-        await writer.write(Journal.created(index, prediction.id, prediction.status), durable=True)
+        try:
+            await writer.write(
+                Journal.created(index, prediction.id, prediction.status), durable=True
+            )
+        except BaseException as exc:
+            # Interrupted before the wait began: nobody else would cancel it. (The id is
+            # queued and reaches the journal when the batch ends.)
+            if self.cancel_on_exit:
+                await cancel_on_exit_of(self.api, prediction, exc)
+            raise
         return prediction
 
     async def _save(self, index: int, raw: Any) -> tuple[Path, ...]:
@@ -719,7 +731,7 @@ async def run_batch(
         on_result: Called with each `BatchResult` as it is made (for checkpointing).
         journal: A SQLite file recording each item's state. Rerunning the same call with the
             same file returns finished items from it, re-attaches to predictions still running
-            and creates only the rest. A journaled batch creates without a server-side hold.
+            and creates only the rest.
         cancel_on_exit: Cancel running predictions when the batch is interrupted (default).
             False (journaled batches only) leaves them running for a later resume.
         save_files: A directory: file outputs are downloaded to ``DIR/<index>/`` as items
