@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -33,6 +34,13 @@ __all__ = ["main"]
 _PROG = "replicate-async"
 _TRUE = {"1", "true", "yes", "on"}
 _LOG_LINES = 5
+_INPUT_LISTS = {
+    "run": "args",
+    "stream": "args",
+    "deployments_run": "args",
+    "trainings_create": "inputs",
+}
+_TOKEN_SHAPE = re.compile(r"r8_[A-Za-z0-9]{4,}")
 
 
 class _Redactor:
@@ -42,12 +50,10 @@ class _Redactor:
         self.secrets: list[str] = []
 
     def __call__(self, text: str) -> str:
-        from .._logging import redact
-
         for secret in self.secrets:
             if secret:
                 text = text.replace(secret, "<token>")
-        return redact(text)
+        return _TOKEN_SHAPE.sub("r8_***", text)
 
 
 class _LogFilter(logging.Filter):
@@ -139,7 +145,13 @@ def main(
 
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        args, extra = parser.parse_known_args(list(argv) if argv is not None else None)
+        # Inputs may follow options (run demo/x --json a=1): argparse leaves them over.
+        where = _INPUT_LISTS.get(getattr(args, "handler", ""))
+        if extra and where is not None and not any(e.startswith("-") for e in extra):
+            setattr(args, where, [*getattr(args, where), *extra])
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
 
@@ -265,11 +277,7 @@ def _dispatch(
     except ConfigurationError as exc:
         message = str(exc)
         if "token" in message.lower() and not emulated:
-            message += (
-                "\nset it with: export REPLICATE_API_TOKEN=r8_... "
-                "(from https://replicate.com/account/api-tokens),"
-                f"\nor try the CLI without one: {_PROG} --emulator ..."
-            )
+            message += f"\nor try the CLI without a token: {_PROG} --emulator ..."
         return fail(message, 2)
     except APIStatusError as exc:
         return fail(str(exc), 1)
