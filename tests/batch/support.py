@@ -27,7 +27,7 @@ class Work:
 
     def __init__(self, emu: Emulator) -> None:
         self.calls: Counter[int] = Counter()
-        self.release = anyio.Event()
+        self._release: anyio.Event | None = None
         work = self
 
         @emu.model(MODEL)
@@ -45,6 +45,13 @@ class Work:
             if fail or (fail_first and work.calls[i] == 1):
                 raise RuntimeError(f"item {i} failed")
             return i * 2
+
+    @property
+    def release(self) -> anyio.Event:
+        """Set it to let hanging runs finish (made in the emulator's event loop)."""
+        if self._release is None:
+            self._release = anyio.Event()
+        return self._release
 
 
 def emulator() -> tuple[Emulator, Work]:
