@@ -54,12 +54,24 @@ async def test_cancelling_the_task_cancels_the_prediction() -> None:
 
 async def test_cancel_on_exit_false_leaves_the_prediction_running() -> None:
     server = Server()
+    scope = anyio.CancelScope()
+
+    def poll_then_cancel(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            scope.cancel()  # the caller is cancelled once the prediction exists and is followed
+        return server(request)
+
     async with AsyncClient(
-        TOKEN, transport=httpx.MockTransport(server), poll_interval=0.001
+        TOKEN, transport=httpx.MockTransport(poll_then_cancel), poll_interval=0.001
     ) as client:
-        with anyio.move_on_after(0.05):
+        with anyio.fail_after(10), scope:  # a hang guard, not a timing assertion
             await client.run("acme/slow", input={}, cancel_on_exit=False)
-    assert not any(r.endswith("/cancel") for r in server.requests)
+    assert scope.cancelled_caught
+    # A prediction was created and followed, and nothing after the cancellation cancelled it.
+    assert server.requests == [
+        "POST /v1/models/acme/slow/predictions",
+        "GET /v1/predictions/p1",
+    ]
 
 
 def test_gather_cancellation_cancels_every_prediction() -> None:

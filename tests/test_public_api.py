@@ -97,25 +97,34 @@ def _loaded_after(statement: str, prefixes: tuple[str, ...]) -> list[str]:
     return loaded
 
 
+HEAVY = (
+    "httpx",
+    "httpcore",
+    "anyio",
+    "attr",
+    "cattrs",
+    "httpx_sse",
+    "replicate_async._async",
+    "replicate_async._sync",
+    "replicate_async.testing",
+    "replicate_async.batch",
+    "replicate_async.cli",
+    "pytest",
+    "hypothesis",
+    "trio",
+    "uvicorn",
+)
+
+
+def test_the_import_probe_sees_each_heavy_module() -> None:
+    # The control for the tests below: every name they watch exists and is seen once imported,
+    # so their empty answers mean "not loaded", not "cannot be seen".
+    loaded = _loaded_after("import " + ", ".join(HEAVY), HEAVY)
+    assert set(HEAVY) <= set(loaded)
+
+
 def test_import_loads_nothing_heavy() -> None:
-    heavy = (
-        "httpx",
-        "httpcore",
-        "anyio",
-        "attr",
-        "cattrs",
-        "httpx_sse",
-        "replicate_async._async",
-        "replicate_async._sync",
-        "replicate_async.testing",
-        "replicate_async.batch",
-        "replicate_async.cli",
-        "pytest",
-        "hypothesis",
-        "trio",
-        "uvicorn",
-    )
-    assert _loaded_after("import replicate_async", heavy) == []
+    assert _loaded_after("import replicate_async", HEAVY) == []
 
 
 def test_the_client_loads_no_converter_sync_tree_or_emulator() -> None:

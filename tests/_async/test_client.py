@@ -101,9 +101,7 @@ async def test_run_routes_each_reference(
     assert rec.paths() == [f"POST {path}"]
     sent = rec.requests[0]
     body = json.loads(sent.content)
-    assert body.get("version") == version
-    assert body["input"] == {"text": "hi"}
-    assert set(body) <= {"input", "version", "webhook", "webhook_events_filter"}
+    assert body == {"input": {"text": "hi"}, **({"version": version} if version else {})}
     assert sent.headers["authorization"] == f"Bearer {TOKEN}"
     assert sent.headers["prefer"] == "wait"
     assert sent.headers["user-agent"].startswith("replicate-async/")
@@ -190,10 +188,13 @@ async def test_run_hold_ends_before_the_deadline(timeout: float, prefer: str) ->
         return httpx.Response(201, json=prediction("succeeded", output="ok"))
 
     rec = Recorder(answer)
-    async with make_client(rec) as client:
+    async with make_client(rec, timeout=2) as client:
         assert await client.run("acme/echo", input={}, timeout=timeout) == "ok"
     expected = "wait=60" if prefer == "wait" else prefer
     assert rec.requests[0].headers["prefer"] == expected
+    # The held create reads for the hold + 10 s (more than the client's 2 s read timeout).
+    hold = int(expected.removeprefix("wait="))
+    assert rec.requests[0].extensions["timeout"]["read"] == hold + 10
 
 
 async def test_run_with_file_outputs_wraps_only_file_urls() -> None:
@@ -260,15 +261,17 @@ async def test_create_returns_at_once_with_headers() -> None:
 
 
 async def test_create_wait_seconds_sets_prefer_and_long_read_timeout() -> None:
+    # A client read timeout (5 s) shorter than any hold + 10 s: a held create must outlast its
+    # hold by 10 s, an unheld one keeps the client's read timeout.
     rec = Recorder(lambda r: httpx.Response(201, json=prediction("processing")))
-    async with make_client(rec) as client:
+    async with make_client(rec, timeout=5) as client:
         await client.predictions.create(model="acme/echo", input={}, wait=10)
         await client.predictions.create(model="acme/echo", input={}, wait=True)
+        await client.predictions.create(model="acme/echo", input={})
     assert rec.requests[0].headers["prefer"] == "wait=10"
     assert rec.requests[1].headers["prefer"] == "wait"
-    timeouts = [r.extensions["timeout"] for r in rec.requests]
-    assert timeouts[0]["read"] >= 20
-    assert timeouts[1]["read"] >= 70
+    assert "prefer" not in rec.requests[2].headers
+    assert [r.extensions["timeout"]["read"] for r in rec.requests] == [20, 70, 5]
 
 
 @pytest.mark.parametrize(
