@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 if TYPE_CHECKING:
     from .._sync.client import Client
-    from ..types import Prediction, Training
     from ._context import Context
     from ._display import Console
 
@@ -33,7 +32,6 @@ __all__ = ["main"]
 
 _PROG = "replicate-async"
 _TRUE = {"1", "true", "yes", "on"}
-_LOG_LINES = 5
 _INPUT_LISTS = {
     "run": "args",
     "stream": "args",
@@ -71,20 +69,6 @@ def _fail(console: Console, redactor: _Redactor, message: str, code: int) -> int
     lines = redactor(message).splitlines() or ["error"]
     console.write(f"{_PROG}: {lines[0]}\n" + "".join(f"{line}\n" for line in lines[1:]))
     return code
-
-
-def _outcome_message(job: Prediction | Training, verb: str) -> str:
-    kind = "training" if type(job).__name__ == "Training" else "prediction"
-    text = f"{kind} {job.id}"
-    if job.model:
-        text += f" of {job.model}"
-    text += f" {verb}"
-    if job.error:
-        text += f": {' '.join(str(job.error).split())}"
-    lines = [line.rstrip() for line in (job.logs or "").splitlines() if line.strip()]
-    if lines:
-        text += "\nlast log lines:\n" + "\n".join(f"  {line}" for line in lines[-_LOG_LINES:])
-    return text
 
 
 @contextlib.contextmanager
@@ -247,7 +231,7 @@ def _dispatch(
         ReplicateError,
     )
     from ._commands import COMMANDS
-    from ._context import CommandError
+    from ._context import CommandError, outcome_message
 
     def fail(message: str, code: int) -> int:
         return _fail(console, redactor, message, code)
@@ -263,15 +247,15 @@ def _dispatch(
     except CommandError as exc:
         return fail(str(exc), exc.code)
     except PredictionTimeoutError as exc:
-        return fail(_outcome_message(exc.prediction, "timed out (and was canceled)"), 1)
+        return fail(outcome_message(exc.prediction, "timed out (and was canceled)"), 1)
     except PredictionAbortedError as exc:
         return fail(
-            _outcome_message(exc.prediction, "was aborted: its --cancel-after deadline passed"), 1
+            outcome_message(exc.prediction, "was aborted: its --cancel-after deadline passed"), 1
         )
     except PredictionFailedError as exc:
-        return fail(_outcome_message(exc.prediction, "failed"), 1)
+        return fail(outcome_message(exc.prediction, "failed"), 1)
     except PredictionCanceledError as exc:
-        return fail(_outcome_message(exc.prediction, "was canceled"), 1)
+        return fail(outcome_message(exc.prediction, "was canceled"), 1)
     except PredictionError as exc:
         return fail(str(exc), 1)
     except ConfigurationError as exc:

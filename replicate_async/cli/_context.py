@@ -10,8 +10,11 @@ from ._display import Console, Status
 
 if TYPE_CHECKING:
     from .._sync.client import Client
+    from ..types import Prediction, Training
 
-__all__ = ["CommandError", "Context"]
+__all__ = ["CommandError", "Context", "outcome_message"]
+
+_LOG_LINES = 5
 
 
 class CommandError(Exception):
@@ -62,3 +65,18 @@ class Context:
         """Stop every status display (from the SIGINT handler, among others)."""
         for status in self.statuses:
             status.stop()
+
+
+def outcome_message(job: Prediction | Training, verb: str) -> str:
+    """Say how a prediction or training ended: its error, then its last log lines."""
+    kind = "training" if type(job).__name__ == "Training" else "prediction"
+    text = f"{kind} {job.id}"
+    if job.model:
+        text += f" of {job.model}"
+    text += f" {verb}"
+    if job.error:
+        text += f": {' '.join(str(job.error).split())}"
+    lines = [line.rstrip() for line in (job.logs or "").splitlines() if line.strip()]
+    if lines:
+        text += "\nlast log lines:\n" + "\n".join(f"  {line}" for line in lines[-_LOG_LINES:])
+    return text

@@ -79,6 +79,7 @@ def parse_pairs(args: Sequence[str]) -> list[Pair]:
         kind: PairKind = "text"
         if key.endswith(":"):
             key, kind = key[:-1], "json"
+            _json(raw, key)  # invalid JSON fails before any request
         elif raw.startswith("@"):
             raw, kind = raw[1:], "file"
             if not raw:
@@ -105,10 +106,9 @@ def _json(raw: str, key: str) -> Any:
 def _literal(raw: str) -> Any:
     """A JSON literal when `raw` is one, else the text itself (the schema-less rule)."""
     try:
-        value = _json(raw, "")
+        return _json(raw, "")
     except UsageError:
         return raw
-    return raw if isinstance(value, str) else value
 
 
 # -- schemas -------------------------------------------------------------------------------------

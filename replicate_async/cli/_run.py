@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ._context import CommandError, Context
+from ._context import CommandError, Context, outcome_message
 from ._inputs import InputSchema, UsageError, build_input, parse_cancel_after, parse_pairs
 from ._output import dump, print_output, save_outputs
 
@@ -18,7 +18,17 @@ if TYPE_CHECKING:
     from .._sync.client import Client
     from ..types import Prediction, Training
 
-__all__ = ["Target", "cmd_run", "cmd_stream", "resolve_target", "show_job", "wait_job"]
+__all__ = [
+    "Target",
+    "cmd_run",
+    "cmd_stream",
+    "raise_outcome",
+    "resolve_target",
+    "show_job",
+    "show_training_output",
+    "version_document",
+    "wait_job",
+]
 
 _VERSION_ID = re.compile(r"[0-9a-f]{64}")
 _EVENTS = ("start", "output", "logs", "completed")
@@ -370,18 +380,31 @@ def wait_job(
         status.finish(exc.prediction if isinstance(exc, PredictionError) else None)
         raise
     status.finish(job)
-    show_job(job, ctx)
+    show_job(job, ctx, output=not training)
+    if training:
+        show_training_output(job, ctx)
     if job.status != "succeeded":
         raise_outcome(job)
     return 0
 
 
-def raise_outcome(job: Prediction | Training) -> None:
-    """Raise the outcome error of a finished, unsuccessful job (for the exit status and message)."""
-    from .. import PredictionAbortedError, PredictionCanceledError, PredictionFailedError
+def show_training_output(training: Prediction | Training, ctx: Context) -> None:
+    """Print the new version and weights of a succeeded training (not with ``--json``)."""
+    from ..types import Training
 
-    if job.status == "failed":
-        raise PredictionFailedError(job)
-    if job.status == "aborted":
-        raise PredictionAbortedError(job)
-    raise PredictionCanceledError(job)
+    if ctx.json or not isinstance(training, Training) or training.status != "succeeded":
+        return
+    output = training.output
+    if output is not None and output.version:
+        ctx.out.write(f"version: {output.version}\n")
+    if output is not None and output.weights:
+        ctx.out.write(f"weights: {output.weights}\n")
+
+
+def raise_outcome(job: Prediction | Training) -> None:
+    """Fail with how a finished, unsuccessful job ended (exit status 1)."""
+    verb = {
+        "failed": "failed",
+        "aborted": "was aborted: its --cancel-after deadline passed",
+    }.get(job.status, "was canceled")
+    raise CommandError(outcome_message(job, verb))

@@ -80,7 +80,10 @@ class Served:
     def many(self, *argvs: list[str]) -> list[Result]:
         """Run independent invocations two at a time (their startup is most of their cost)."""
         with ThreadPoolExecutor(2) as pool:
-            return list(pool.map(lambda argv: self.cli(*argv), argvs))
+            return list(pool.map(self._run_argv, argvs))
+
+    def _run_argv(self, argv: list[str]) -> Result:
+        return self.cli(*argv)
 
     def prediction_count(self) -> int:
         return len(list(self.client.predictions.iter()))
