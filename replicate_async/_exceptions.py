@@ -17,11 +17,12 @@ ReplicateError
 ├── APIConnectionError               request, request_sent
 │   └── APITimeoutError              also a builtin TimeoutError
 ├── ResponseDecodingError            the body is not JSON, or did not fit the model
-├── PredictionError                  prediction (the last known Prediction or Training)
+├── PredictionError                  prediction (the last known Prediction)
 │   ├── PredictionFailedError        status "failed"; alias ModelError
 │   ├── PredictionCanceledError      status "canceled"
 │   │   └── PredictionAbortedError   status "aborted"
 │   └── PredictionTimeoutError       the caller's timeout expired; also a builtin TimeoutError
+├── TrainingTimeoutError             training; trainings.wait's timeout expired; a TimeoutError
 └── WebhookVerificationError         also a ValueError
     ├── WebhookHeaderError
     ├── WebhookTimestampError
@@ -72,6 +73,7 @@ __all__ = [
     "PredictionError",
     "PredictionFailedError",
     "PredictionTimeoutError",
+    "TrainingTimeoutError",
     "RateLimitError",
     "ReplicateError",
     "RequestTooLargeError",
@@ -285,19 +287,18 @@ class ResponseDecodingError(ReplicateError):
 
 
 class PredictionError(ReplicateError):
-    """A prediction (or training) ended in a way the call cannot return normally."""
+    """A prediction ended in a way the call cannot return normally."""
 
-    prediction: Prediction | Training
-    """The last known state of the prediction or training."""
+    prediction: Prediction
+    """The last known state of the prediction."""
 
-    def __init__(self, prediction: Prediction | Training, message: str | None = None) -> None:
+    def __init__(self, prediction: Prediction, message: str | None = None) -> None:
         self.prediction = prediction
         super().__init__(message or self._describe())
 
     def _describe(self) -> str:
         p = self.prediction
-        kind = "training" if type(p).__name__ == "Training" else "prediction"
-        text = f"{kind} {p.id}"
+        text = f"prediction {p.id}"
         if p.model:
             text += f" of {p.model}"
         text += f" {self._verb()}"
@@ -342,6 +343,49 @@ class PredictionTimeoutError(PredictionError, TimeoutError):
 
     def _verb(self) -> str:
         return f"did not finish in time (last status {self.prediction.status}); it was canceled"
+
+
+class TrainingTimeoutError(ReplicateError, TimeoutError):
+    """The `timeout` of `trainings.wait` expired; the training was asked to cancel."""
+
+    training: Training
+    """The last known state of the training."""
+
+    def __init__(self, training: Training) -> None:
+        self.training = training
+        super().__init__(
+            f"training {training.id} did not finish in time (last status {training.status}); "
+            "it was canceled"
+        )
+
+
+def outcome_error(prediction: Prediction, *, reason: str | None = None) -> PredictionError | None:
+    """The error for a prediction that ended without success; None when it succeeded.
+
+    The status decides, or `reason` when given: how a stream said the prediction ended
+    (``"error"``, ``"canceled"``, ``"aborted"``) while its final state could not be read.
+    """
+    status = prediction.status if reason is None else _REASON_STATUS.get(reason, reason)
+    if status == "succeeded":
+        return None
+    if status == "failed":
+        return PredictionFailedError(prediction)
+    if status == "aborted":
+        return PredictionAbortedError(prediction)
+    if status == "canceled":
+        return PredictionCanceledError(prediction)
+    return PredictionError(prediction)
+
+
+_REASON_STATUS = {"error": "failed"}
+
+
+def check_outcome(prediction: Prediction) -> Prediction:
+    """Return a succeeded prediction; raise the typed error for any other terminal status."""
+    error = outcome_error(prediction)
+    if error is not None:
+        raise error
+    return prediction
 
 
 class WebhookVerificationError(ReplicateError, ValueError):

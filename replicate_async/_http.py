@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import platform
 import re
+from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -13,11 +14,14 @@ from ._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "ACTIVE_GUARD",
     "HOLD_MARGIN",
     "MAX_HOLD",
     "MIN_SEND_SECONDS",
+    "Abandoned",
     "SendGuard",
     "cancel_after_value",
+    "check_guard_at_send",
     "hold_for_deadline",
     "normalize_base_url",
     "prefer_value",
@@ -47,6 +51,28 @@ def hold_for_deadline(wait: bool | int, left: float | None) -> bool | int:
     window = MAX_HOLD if wait is True else int(wait)
     hold = min(window, math.floor(left - HOLD_MARGIN + 0.05))
     return hold if hold >= 1 else False
+
+
+ACTIVE_GUARD: ContextVar[SendGuard | None] = ContextVar("replicate_async_send_guard", default=None)
+"""The guard of the create the current task is sending (checked where the request leaves)."""
+
+
+class Abandoned(Exception):
+    """The caller gave up before the request left (internal signal)."""
+
+
+def check_guard_at_send() -> None:
+    """At the last moment before a request leaves: refuse it if its caller has given up.
+
+    From here on the request counts as sent: its answer is read and the prediction it makes
+    is cancelled if nobody follows it.
+    """
+    guard = ACTIVE_GUARD.get()
+    if guard is None:
+        return
+    if guard.abandoned:
+        raise Abandoned
+    guard.sending = True
 
 
 class SendGuard:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextvars import Token
 from typing import Any
 
 import httpx
@@ -24,7 +25,15 @@ from .._exceptions import (
     from_response,
     retry_after_hint,
 )
-from .._http import MIN_SEND_SECONDS, SendGuard, same_origin, user_agent
+from .._http import (
+    ACTIVE_GUARD,
+    MIN_SEND_SECONDS,
+    Abandoned,
+    SendGuard,
+    check_guard_at_send,
+    same_origin,
+    user_agent,
+)
 from .._logging import logger, redact
 from .._ratelimit import LimitClass, RateGate
 from .._retry import RequestKind, RetryDecision, is_unsent, kind_timeout
@@ -100,6 +109,7 @@ class AsyncConnection:
                     max_keepalive_connections=opts.max_concurrency + opts.max_streams,
                 ),
                 headers={"User-Agent": self.user_agent},
+                event_hooks={"request": [_check_guard]},
                 follow_redirects=False,
                 trust_env=True,
             )
@@ -226,10 +236,13 @@ class AsyncAPIClient:
             async with limiter:
                 if cutoff is not None and cutoff - AsyncRuntime.now() <= min_left:
                     raise _too_late(method, url, "too little time is left to send it")
+                active: Token[SendGuard | None] | None = None
                 if guard is not None:
                     if guard.abandoned:
                         raise _too_late(method, url, "the caller gave up before it was sent")
-                    guard.sending = True
+                    if not connection.owns_http:
+                        guard.sending = True  # no hook on a user's client: sent from here
+                    active = ACTIVE_GUARD.set(guard)
                 timeout = _clip_timeout(base_timeout, deadline)
                 started = AsyncRuntime.now()
                 try:
@@ -248,6 +261,8 @@ class AsyncAPIClient:
                         ),
                         deadline,
                     )
+                except Abandoned:
+                    raise _too_late(method, url, "the caller gave up before it was sent") from None
                 except (httpx.TransportError, httpx.DecodingError) as exc:
                     decision = policy.for_error(kind, _as_transport(exc), attempt)
                     _log_call(method, url, type(exc).__name__, started)
@@ -272,6 +287,8 @@ class AsyncAPIClient:
                 finally:
                     if guard is not None:
                         guard.sending = False
+                    if active is not None:
+                        ACTIVE_GUARD.reset(active)
             logger.info(
                 "retrying %s %s in %.2f s (attempt %d of %d): %s",
                 method,
@@ -373,6 +390,12 @@ class AsyncAPIClient:
                     raise from_response(response, attempts=attempt + 1)
             await AsyncRuntime.sleep(decision.delay)
             attempt += 1
+
+
+async def _check_guard(request: httpx.Request) -> None:
+    """Check the guard as the request leaves for the transport: the commit point of a create."""
+    del request
+    check_guard_at_send()
 
 
 def _too_late(method: str, url: str, why: str) -> APITimeoutError:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import httpx
 
 from .._config import ClientOptions, resolve_options, to_timeout
+from .._params import resolve_target
 from .._retry import RetryPolicy
 from .._types import NOT_GIVEN, InputMapping, NotGiven, TimeoutLike, WebhookEventName
 from ..types.predictions import Prediction
@@ -19,7 +20,7 @@ from .deployments import AsyncDeployments
 from .files import AsyncFiles
 from .hardware import AsyncHardware
 from .models import AsyncModels
-from .predictions import AsyncPredictions, resolve_target
+from .predictions import AsyncPredictions
 from .run import run_prediction
 from .trainings import AsyncTrainings
 from .webhooks import AsyncWebhooks

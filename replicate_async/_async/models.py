@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, Literal
 
 from .._http import same_origin
-from .._refs import ModelRef, parse_model
+from .._params import model_ref, optional_strings, sort_params
+from .._refs import parse_model
 from .._serde import structure, structure_page
 from .._types import InputMapping, WebhookEventName
 from ..types.models import Model, ModelVersion
@@ -33,45 +34,8 @@ ModelSortBy = Literal["model_created_at", "latest_version_created_at"]
 SortDirection = Literal["asc", "desc"]
 """A sort direction (the server default: desc)."""
 
-_SORT_BY = ("model_created_at", "latest_version_created_at")
-_SORT_DIRECTIONS = ("asc", "desc")
 _VISIBILITIES = ("public", "private")
 _VERSION_HELP = "pass the version id alone, e.g. models.versions.get('owner/name', '<version id>')"
-
-
-def _model(model: str) -> ModelRef:
-    """Parse ``owner/name`` for a model resource (no version), raising before any request."""
-    try:
-        return parse_model(model)
-    except ValueError as exc:
-        raise ValueError(f"{exc}: model resources take 'owner/name'") from None
-
-
-def _sort_params(sort_by: str | None, sort_direction: str | None) -> dict[str, str] | None:
-    params: dict[str, str] = {}
-    if sort_by is not None:
-        if sort_by not in _SORT_BY:
-            raise ValueError(f"sort_by={sort_by!r} is not valid: choose one of {_SORT_BY}")
-        params["sort_by"] = sort_by
-    if sort_direction is not None:
-        if sort_direction not in _SORT_DIRECTIONS:
-            raise ValueError(
-                f"sort_direction={sort_direction!r} is not valid: choose 'asc' or 'desc'"
-            )
-        params["sort_direction"] = sort_direction
-    return params or None
-
-
-def _optional_strings(**values: str | None) -> dict[str, str]:
-    """The keyword arguments that were given (not None), checked to be strings."""
-    body: dict[str, str] = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise TypeError(f"{key} must be a str, not {type(value).__name__}")
-        body[key] = value
-    return body
 
 
 class AsyncModelVersions:
@@ -87,7 +51,7 @@ class AsyncModelVersions:
             model: The model, ``owner/name``.
             version_id: The version id (64 hex characters).
         """
-        ref = _model(model)
+        ref = model_ref(model)
         check_segment(version_id, what="version id", example=_VERSION_HELP)
         payload = await self._api.request_json(
             "GET", f"models/{ref.owner}/{ref.name}/versions/{version_id}", kind="read"
@@ -101,13 +65,13 @@ class AsyncModelVersions:
             model: The model, ``owner/name``.
             cursor: A page's ``next`` (or ``previous``) URL, to fetch that page.
         """
-        ref = _model(model)
+        ref = model_ref(model)
         path = f"models/{ref.owner}/{ref.name}/versions"
         return await fetch_page(self._api, path, ModelVersion, cursor=cursor)
 
     async def iter(self, model: str) -> AsyncIterator[ModelVersion]:
         """Yield every version of a model, newest first, page after page."""
-        ref = _model(model)
+        ref = model_ref(model)
         path = f"models/{ref.owner}/{ref.name}/versions"
         async for item in iterate_pages(self._api, path, ModelVersion):
             yield item
@@ -118,7 +82,7 @@ class AsyncModelVersions:
         The server accepts the request (202) and deletes the version, its predictions and
         their output files in the background, which may take minutes.
         """
-        ref = _model(model)
+        ref = model_ref(model)
         check_segment(version_id, what="version id", example=_VERSION_HELP)
         await delete_resource(self._api, f"models/{ref.owner}/{ref.name}/versions/{version_id}")
 
@@ -136,13 +100,13 @@ class AsyncModelExamples:
             model: The model, ``owner/name``.
             cursor: A page's ``next`` (or ``previous``) URL, to fetch that page.
         """
-        ref = _model(model)
+        ref = model_ref(model)
         path = f"models/{ref.owner}/{ref.name}/examples"
         return await fetch_page(self._api, path, Prediction, cursor=cursor)
 
     async def iter(self, model: str) -> AsyncIterator[Prediction]:
         """Yield every example prediction of a model, page after page."""
-        ref = _model(model)
+        ref = model_ref(model)
         path = f"models/{ref.owner}/{ref.name}/examples"
         async for item in iterate_pages(self._api, path, Prediction):
             yield item
@@ -160,7 +124,7 @@ class AsyncModelReadme:
         Raises:
             NotFoundError: The model has no README (or does not exist).
         """
-        ref = _model(model)
+        ref = model_ref(model)
         response = await self._api.request(
             "GET",
             f"models/{ref.owner}/{ref.name}/readme",
@@ -202,7 +166,7 @@ class AsyncModelPredictions:
                 prediction finishes or the window ends; ``False`` returns at once.
             cancel_after: A server-side deadline (seconds, or ``"5m"``; at least 5 s).
         """
-        ref = _model(model)
+        ref = model_ref(model)
         return await AsyncPredictions(self._api).create_for(
             ref,
             input=input,
@@ -236,7 +200,7 @@ class AsyncModels:
         Args:
             model: The model, ``owner/name``.
         """
-        ref = _model(model)
+        ref = model_ref(model)
         payload = await self._api.request_json("GET", f"models/{ref.owner}/{ref.name}", kind="read")
         return structure(payload, Model)
 
@@ -257,7 +221,7 @@ class AsyncModels:
                 ``"model_created_at"``.
             sort_direction: ``"desc"`` (the server default) or ``"asc"``.
         """
-        params = _sort_params(sort_by, sort_direction)
+        params = sort_params(sort_by, sort_direction)
         return await fetch_page(self._api, "models", Model, cursor=cursor, params=params)
 
     async def iter(
@@ -267,7 +231,7 @@ class AsyncModels:
         sort_direction: SortDirection | None = None,
     ) -> AsyncIterator[Model]:
         """Yield every public model, page after page (see `list` for the arguments)."""
-        params = _sort_params(sort_by, sort_direction)
+        params = sort_params(sort_by, sort_direction)
         async for item in iterate_pages(self._api, "models", Model, params=params):
             yield item
 
@@ -348,7 +312,7 @@ class AsyncModels:
             "hardware": hardware,
         }
         body.update(
-            _optional_strings(
+            optional_strings(
                 description=description,
                 github_url=github_url,
                 paper_url=paper_url,
@@ -384,8 +348,8 @@ class AsyncModels:
         Raises:
             ValueError: No field to change was given.
         """
-        ref = _model(model)
-        body = _optional_strings(
+        ref = model_ref(model)
+        body = optional_strings(
             description=description,
             readme=readme,
             github_url=github_url,
@@ -409,5 +373,5 @@ class AsyncModels:
         Args:
             model: The model, ``owner/name``.
         """
-        ref = _model(model)
+        ref = model_ref(model)
         await delete_resource(self._api, f"models/{ref.owner}/{ref.name}")

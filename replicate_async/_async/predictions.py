@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,8 @@ from .._concurrency import AsyncRuntime, DeadlinePassed
 from .._config import check_call_timeout
 from .._exceptions import APITimeoutError, NotFoundError, UnprocessableEntityError
 from .._http import SendGuard, cancel_after_value, hold_for_deadline, prefer_value
-from .._refs import DeploymentRef, ModelRef, VersionRef, check_id, parse_deployment, parse_ref
+from .._params import create_body, create_hint, query_filters, resolve_target
+from .._refs import DeploymentRef, ModelRef, VersionRef, check_id
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
 from ..types.pages import Page
@@ -24,91 +24,7 @@ from .waiting import cancel_now, fetch_job, wait_until_terminal
 if TYPE_CHECKING:
     from .streaming import AsyncPredictionStream
 
-__all__ = ["AsyncPredictions", "resolve_target", "send_create"]
-
-_WEBHOOK_EVENTS = frozenset({"start", "output", "logs", "completed"})
-
-
-def resolve_target(
-    ref: str | None,
-    *,
-    model: str | None = None,
-    version: str | None = None,
-    deployment: str | None = None,
-) -> ModelRef | VersionRef | DeploymentRef:
-    """Turn exactly one of ref/model/version/deployment into a typed reference."""
-    given = [
-        name
-        for name, value in (
-            ("ref", ref),
-            ("model", model),
-            ("version", version),
-            ("deployment", deployment),
-        )
-        if value is not None
-    ]
-    if len(given) != 1:
-        shown = ", ".join(given) if given else "none"
-        raise ValueError(
-            "pass exactly one of a model reference ('owner/name', 'owner/name:<version>' or a "
-            f"version id), model=, version= or deployment= (got {shown})"
-        )
-    if deployment is not None:
-        return parse_deployment(deployment)
-    if model is not None:
-        parsed = parse_ref(model)
-        if isinstance(parsed, VersionRef):
-            raise ValueError(
-                f"model={model!r} names a version: pass it as version= (or as the reference)"
-            )
-        return parsed
-    if version is not None:
-        parsed = parse_ref(version)
-        if isinstance(parsed, ModelRef):
-            raise ValueError(
-                f"version={version!r} is not a version: write 'owner/name:<64-hex id>' or the id"
-            )
-        return parsed
-    assert ref is not None
-    return parse_ref(ref)
-
-
-def create_body(
-    target: ModelRef | VersionRef | DeploymentRef,
-    input: Mapping[str, Any],
-    *,
-    webhook: str | None,
-    webhook_events_filter: Sequence[WebhookEventName] | None,
-) -> dict[str, Any]:
-    """The JSON body of a create: only keys the API's schema allows."""
-    body: dict[str, Any] = {"input": input}
-    if isinstance(target, VersionRef):
-        body["version"] = target.id
-    if webhook is not None:
-        if not webhook.startswith(("https://", "http://")):
-            raise ValueError("webhook must be an absolute https:// URL that accepts POST requests")
-        body["webhook"] = webhook
-    if webhook_events_filter is not None:
-        if isinstance(webhook_events_filter, str):
-            raise TypeError('webhook_events_filter takes a list, such as ["completed"]')
-        events = builtins.list(webhook_events_filter)
-        unknown = [e for e in events if e not in _WEBHOOK_EVENTS]
-        if unknown:
-            raise ValueError(
-                f"unknown webhook events {unknown}: choose from start, output, logs, completed"
-            )
-        body["webhook_events_filter"] = events
-    return body
-
-
-def create_hint(target: ModelRef | VersionRef | DeploymentRef) -> str | None:
-    """Advice attached to a 404/422 on a create, by route."""
-    if isinstance(target, ModelRef):
-        return (
-            f"'{target}' may not be an official model: community models need a version, "
-            f"'{target}:<64-hex version id>' (see client.models.get('{target}').latest_version)"
-        )
-    return None
+__all__ = ["AsyncPredictions", "send_create"]
 
 
 async def send_create(
@@ -281,7 +197,9 @@ class AsyncPredictions:
         source: str | None = None,
     ) -> Page[Prediction]:
         """Return one page of your predictions, newest first (pass ``cursor=page.next``)."""
-        params = _filters(created_after=created_after, created_before=created_before, source=source)
+        params = query_filters(
+            created_after=created_after, created_before=created_before, source=source
+        )
         return await fetch_page(self._api, "predictions", Prediction, cursor=cursor, params=params)
 
     async def iter(
@@ -292,7 +210,9 @@ class AsyncPredictions:
         source: str | None = None,
     ) -> AsyncIterator[Prediction]:
         """Yield every prediction of every page."""
-        params = _filters(created_after=created_after, created_before=created_before, source=source)
+        params = query_filters(
+            created_after=created_after, created_before=created_before, source=source
+        )
         async for prediction in iterate_pages(self._api, "predictions", Prediction, params=params):
             yield prediction
 
@@ -357,8 +277,3 @@ def _deadline(timeout: float | None) -> float | None:
 
 def _check_id(value: str) -> None:
     check_id(value, "prediction id")
-
-
-def _filters(**values: str | None) -> dict[str, str] | None:
-    params = {k: v for k, v in values.items() if v is not None}
-    return params or None

@@ -7,12 +7,7 @@ from typing import Any
 
 from .._concurrency import AsyncRuntime
 from .._config import check_call_timeout
-from .._exceptions import (
-    PredictionAbortedError,
-    PredictionCanceledError,
-    PredictionError,
-    PredictionFailedError,
-)
+from .._exceptions import check_outcome
 from .._output import is_file_url, map_outputs
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._types import InputMapping, WebhookEventName
@@ -23,20 +18,6 @@ from .predictions import AsyncPredictions
 from .waiting import wait_until_terminal
 
 __all__ = ["check_outcome", "map_prediction_output", "run_prediction", "wait_for_prediction"]
-
-
-def check_outcome(prediction: Prediction) -> Prediction:
-    """Return a succeeded prediction; raise the typed error for any other terminal status."""
-    status = prediction.status
-    if status == "succeeded":
-        return prediction
-    if status == "failed":
-        raise PredictionFailedError(prediction)
-    if status == "aborted":
-        raise PredictionAbortedError(prediction)
-    if status == "canceled":
-        raise PredictionCanceledError(prediction)
-    raise PredictionError(prediction)
 
 
 def map_prediction_output(api: AsyncAPIClient, output: Any, *, use_file_output: bool) -> Any:

@@ -27,11 +27,12 @@ from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    PredictionAbortedError,
     PredictionCanceledError,
     PredictionError,
     PredictionFailedError,
     PredictionTimeoutError,
+    check_outcome,
+    outcome_error,
 )
 from .._logging import logger
 from .._polling import PollSchedule
@@ -44,7 +45,6 @@ from ..types.events import DoneEvent, ErrorEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
 from .api_client import AsyncAPIClient
 from .predictions import AsyncPredictions
-from .run import check_outcome
 from .waiting import (
     CLEANUP_SECONDS,
     cancel_on_deadline,
@@ -618,11 +618,10 @@ class AsyncPredictionStream:
                 raise
             # The stream said how it ended; report that rather than the failed GET.
             self._mode = "ended"
-            if failure == "aborted":
-                raise PredictionAbortedError(known) from exc
-            if failure == "canceled":
-                raise PredictionCanceledError(known) from exc
-            raise PredictionFailedError(known) from exc
+            reason = failure if failure in ("canceled", "aborted") else "error"
+            error = outcome_error(known, reason=reason)
+            assert error is not None
+            raise error from exc
         self._set_prediction(final)
         return final
 

@@ -15,7 +15,7 @@ from functools import partial
 from typing import TypeVar
 
 from .._concurrency import AsyncJob, AsyncRuntime, DeadlinePassed
-from .._exceptions import APITimeoutError, PredictionTimeoutError
+from .._exceptions import APITimeoutError, PredictionTimeoutError, TrainingTimeoutError
 from .._logging import logger
 from .._polling import PollSchedule
 from .._serde import structure
@@ -162,6 +162,8 @@ async def wait_until_terminal(
         return current
     except DeadlinePassed:
         latest = await cancel_on_deadline(api, current)
+        if isinstance(latest, Training):
+            raise TrainingTimeoutError(latest) from None
         raise PredictionTimeoutError(latest) from None
     except BaseException as exc:
         if cancel_on_exit:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import httpx
 
 from .._config import ClientOptions, resolve_options, to_timeout
+from .._params import resolve_target
 from .._retry import RetryPolicy
 from .._types import NOT_GIVEN, InputMapping, NotGiven, TimeoutLike, WebhookEventName
 from ..types.predictions import Prediction
@@ -20,7 +21,7 @@ from .deployments import Deployments
 from .files import Files
 from .hardware import Hardware
 from .models import Models
-from .predictions import Predictions, resolve_target
+from .predictions import Predictions
 from .run import run_prediction
 from .trainings import Trainings
 from .webhooks import Webhooks

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from .._refs import is_version_id, parse_deployment, parse_model
+from .._params import check_instances, check_version_id
+from .._refs import parse_deployment, parse_model
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
 from ..types.deployments import Deployment
@@ -19,23 +20,6 @@ from .predictions import Predictions
 from .run import run_prediction
 
 __all__ = ["DeploymentPredictions", "Deployments"]
-
-
-def _check_version(version: object) -> str:
-    if not isinstance(version, str) or not is_version_id(version):
-        raise ValueError(
-            f"version={version!r} is not a version id: pass the 64-hex id alone "
-            "(Model.latest_version.id), without 'owner/name:'"
-        )
-    return version
-
-
-def _check_instances(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name}={value} must not be negative")
-    return value
 
 
 class DeploymentPredictions:
@@ -133,10 +117,10 @@ class Deployments:
         """
         check_segment(name, what="deployment name", example="pass the name alone, e.g. 'prod'")
         ref = parse_model(model)
-        _check_version(version)
+        check_version_id(version)
         check_segment(hardware, what="hardware SKU", example="see client.hardware.list()")
-        low = _check_instances("min_instances", min_instances)
-        high = _check_instances("max_instances", max_instances)
+        low = check_instances("min_instances", min_instances)
+        high = check_instances("max_instances", max_instances)
         if low > high:
             raise ValueError(f"min_instances={low} is more than max_instances={high}")
         body: dict[str, Any] = {
@@ -176,15 +160,15 @@ class Deployments:
         ref = parse_deployment(deployment)
         body: dict[str, Any] = {}
         if version is not None:
-            body["version"] = _check_version(version)
+            body["version"] = check_version_id(version)
         if hardware is not None:
             body["hardware"] = check_segment(
                 hardware, what="hardware SKU", example="see client.hardware.list()"
             )
         if min_instances is not None:
-            body["min_instances"] = _check_instances("min_instances", min_instances)
+            body["min_instances"] = check_instances("min_instances", min_instances)
         if max_instances is not None:
-            body["max_instances"] = _check_instances("max_instances", max_instances)
+            body["max_instances"] = check_instances("max_instances", max_instances)
         if (
             min_instances is not None
             and max_instances is not None

@@ -28,11 +28,12 @@ from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    PredictionAbortedError,
     PredictionCanceledError,
     PredictionError,
     PredictionFailedError,
     PredictionTimeoutError,
+    check_outcome,
+    outcome_error,
 )
 from .._logging import logger
 from .._polling import PollSchedule
@@ -45,7 +46,6 @@ from ..types.events import DoneEvent, ErrorEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
 from .api_client import APIClient
 from .predictions import Predictions
-from .run import check_outcome
 from .waiting import (
     CLEANUP_SECONDS,
     cancel_on_deadline,
@@ -619,11 +619,10 @@ class PredictionStream:
                 raise
             # The stream said how it ended; report that rather than the failed GET.
             self._mode = "ended"
-            if failure == "aborted":
-                raise PredictionAbortedError(known) from exc
-            if failure == "canceled":
-                raise PredictionCanceledError(known) from exc
-            raise PredictionFailedError(known) from exc
+            reason = failure if failure in ("canceled", "aborted") else "error"
+            error = outcome_error(known, reason=reason)
+            assert error is not None
+            raise error from exc
         self._set_prediction(final)
         return final
 

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from .._concurrency import Runtime
 from .._config import check_call_timeout
-from .._refs import ModelRef, VersionRef, is_version_id, parse_model, parse_ref
+from .._params import create_body, resolve_training_version
+from .._refs import parse_model
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
 from ..types.pages import Page
@@ -15,48 +16,10 @@ from ..types.trainings import Training
 from .api_client import APIClient
 from .files import check_segment
 from .pagination import fetch_page, iterate_pages
-from .predictions import create_body
 from .uploads import encode_input
 from .waiting import fetch_job, wait_until_terminal
 
-__all__ = ["Trainings", "resolve_training_version"]
-
-_REF_HELP = (
-    "pass 'owner/name:<64-hex version id>', or model='owner/name' with version='<version id>'"
-)
-
-
-def resolve_training_version(
-    ref: str | None, *, model: str | None = None, version: str | None = None
-) -> VersionRef:
-    """The model version a training starts from, from a reference or from model= and version=.
-
-    Accepted: ``ref="owner/name:<id>"``; ``version="owner/name:<id>"``; or
-    ``model="owner/name"`` with ``version="<id>"``. Raises ValueError before any request
-    otherwise.
-    """
-    if ref is not None and (model is not None or version is not None):
-        raise ValueError(f"pass either a reference or model=/version=, not both: {_REF_HELP}")
-    if ref is None and version is None:
-        raise ValueError(f"a training needs the model version it starts from: {_REF_HELP}")
-    if ref is not None:
-        parsed = parse_ref(ref)
-    else:
-        assert version is not None
-        if model is not None:
-            base = parse_model(model)
-            if not isinstance(version, str) or not is_version_id(version):  # pyright: ignore[reportUnnecessaryIsInstance]
-                raise ValueError(
-                    f"version={version!r} is not a version id: with model=, pass the 64-hex id"
-                )
-            parsed = VersionRef(version, base.owner, base.name)
-        else:
-            parsed = parse_ref(version)
-    if isinstance(parsed, ModelRef):
-        raise ValueError(f"{str(parsed)!r} names no version: {_REF_HELP}")
-    if parsed.owner is None or parsed.name is None:
-        raise ValueError(f"a bare version id does not say which model it belongs to: {_REF_HELP}")
-    return parsed
+__all__ = ["Trainings"]
 
 
 class Trainings:
@@ -156,7 +119,7 @@ class Trainings:
         Args:
             training: A training or its id.
             timeout: One deadline for the whole wait, in seconds. When it passes, the training
-                is canceled on the server and `PredictionTimeoutError` is raised. ``None``
+                is canceled on the server and `TrainingTimeoutError` is raised. ``None``
                 waits as long as the training runs.
             cancel_on_exit: Also cancel the training when the caller gives up (task
                 cancellation, or Ctrl-C in sync code).
@@ -166,7 +129,7 @@ class Trainings:
             The terminal training (succeeded, failed, canceled or aborted).
 
         Raises:
-            PredictionTimeoutError: `timeout` passed; its `prediction` is the training.
+            TrainingTimeoutError: `timeout` passed; its `training` is the last state seen.
         """
         seconds = check_call_timeout(timeout)
         deadline = None if seconds is None else Runtime.now() + seconds

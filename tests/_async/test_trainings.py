@@ -10,8 +10,9 @@ import pytest
 from replicate_async import (
     AsyncClient,
     NotFoundError,
-    PredictionTimeoutError,
+    PredictionError,
     Training,
+    TrainingTimeoutError,
 )
 from tests.resource_support import API, TOKEN, FakeAPI, never_called, page, recorded
 
@@ -240,12 +241,13 @@ async def test_wait_timeout_cancels_the_training_and_raises() -> None:
         .json("POST", "trainings/t1/cancel", training_json("canceled"))
     )
     async with client_for(api) as client:
-        with pytest.raises(PredictionTimeoutError) as caught:
+        with pytest.raises(TrainingTimeoutError) as caught:
             await client.trainings.wait(Training(id="t1", status="starting"), timeout=0.2)
     assert api.calls()[-1] == "POST /v1/trainings/t1/cancel"
     assert "POST /v1/predictions/t1/cancel" not in api.calls()
-    assert isinstance(caught.value.prediction, Training)
-    assert caught.value.prediction.status == "canceled"
+    # A training is never called a prediction: the error has a `training`, not a `prediction`.
+    assert caught.value.training.status == "canceled"
+    assert not isinstance(caught.value, PredictionError)
     assert isinstance(caught.value, TimeoutError)
 
 
