@@ -24,6 +24,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO, cast
 
 if TYPE_CHECKING:
+    from .._async.client import AsyncClient
     from .._sync.client import Client
     from ._context import Context
     from ._display import Console
@@ -208,6 +209,18 @@ def _make_client(
             "running against the built-in emulator (no network, no cost); demo models: "
             "demo/echo, demo/tokens, demo/image, demo/sleep, demo/fail"
         )
+
+        def async_client() -> AsyncClient:
+            from .. import AsyncClient
+
+            return AsyncClient(
+                emulator.api_token,
+                base_url=emulator.base_url,
+                transport=emulator.async_transport(),
+                file_output_prefixes=[emulator.delivery_url],
+            )
+
+        ctx.async_factory = async_client
         return emulator.client()
     from .. import Client
 

@@ -14,13 +14,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import parse_qs, urlsplit
 
+from ._batch import cmd_batch
 from ._context import CommandError, Context
 from ._inputs import InputSchema, UsageError, build_input, parse_pairs
 from ._output import dump, table, when
-from ._run import cmd_run, cmd_stream, resolve_target, show_job, version_document, wait_job
+from ._run import (
+    cmd_run,
+    cmd_stream,
+    resolve_target,
+    show_job,
+    show_training_output,
+    version_document,
+    wait_job,
+)
 
 if TYPE_CHECKING:
-    from ..types import Deployment, File, Model
+    from ..types import Deployment, File, Model, Training
 
 __all__ = ["COMMANDS", "Command"]
 
@@ -260,14 +269,9 @@ def cmd_trainings_list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _show_training(training: Any, ctx: Context) -> None:
+def _show_training(training: Training, ctx: Context) -> None:
     show_job(training, ctx, output=False)
-    output = training.output
-    if not ctx.json and training.status == "succeeded" and output is not None:
-        if output.version:
-            ctx.out.write(f"version: {output.version}\n")
-        if output.weights:
-            ctx.out.write(f"weights: {output.weights}\n")
+    show_training_output(training, ctx)
 
 
 def cmd_trainings_get(args: argparse.Namespace, ctx: Context) -> int:
@@ -594,6 +598,7 @@ def cmd_webhooks_verify(args: argparse.Namespace, ctx: Context) -> int:
 
 
 COMMANDS: dict[str, Command] = {
+    "batch": cmd_batch,
     "run": cmd_run,
     "stream": cmd_stream,
     "account": cmd_account,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from ._display import Console, Status
 
 if TYPE_CHECKING:
+    from .._async.client import AsyncClient
     from .._sync.client import Client
     from ..types import Prediction, Training
 
@@ -47,6 +48,9 @@ class Context:
     """``--quiet``: no progress display."""
     verbose: int = 0
     """``-v`` count: notes and request logs on stderr."""
+    async_factory: Callable[[], AsyncClient] | None = None
+    """Makes an async client of the same API (set for the emulator, whose transport a copy of
+    the sync client's settings cannot carry); used by ``batch``."""
     statuses: list[Status] = field(default_factory=list[Status])
     """The live status displays, stopped at once by Ctrl-C."""
 

@@ -344,6 +344,25 @@ class InputSchema:
             )
         return result
 
+    def check(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Check an input given as JSON (a batch line): known keys, types, required inputs.
+
+        Raises:
+            UsageError: As `convert`.
+        """
+        result: dict[str, Any] = {}
+        for key, value in values.items():
+            prop = self.props.get(key)
+            if prop is None:
+                close = difflib.get_close_matches(key, list(self.props), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise self.refuse(f"{self.label} has no input {key!r}{hint}")
+            result[key] = self._check(prop, value)
+        missing = [name for name in self.required if name not in result]
+        if missing:
+            raise self.refuse(f"{self.label} needs the input {missing[0]!r}")
+        return result
+
     def _value(self, prop: _Prop, pair: Pair) -> Any:
         if pair.kind == "file":
             if prop.types and not ({"string", "array"} & set(prop.types)):

@@ -170,6 +170,31 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("args", nargs="*", metavar="MODEL [KEY=VALUE ...]")
     _run_options(stream, stream=True, deployment=True)
 
+    # batch
+    batch = leaf(
+        sub,
+        "batch",
+        "batch",
+        "run a model once per line of a JSON Lines file of inputs (resumable with --journal)",
+    )
+    batch.add_argument("ref", nargs="?", metavar="MODEL", help="owner/name[:version]")
+    batch.add_argument(
+        "inputs", metavar="INPUTS.jsonl", help="one JSON object per line ('-': stdin)"
+    )
+    batch.add_argument(
+        "--out", metavar="FILE", help="write the results here (default: stdout), one JSON line each"
+    )
+    batch.add_argument("--concurrency", type=int, default=8, metavar="N", help="at most N at once")
+    batch.add_argument(
+        "--journal",
+        metavar="FILE",
+        help="record progress in FILE (SQLite); rerun the same command to resume",
+    )
+    batch.add_argument("--deployment", metavar="OWNER/NAME", help="run on this deployment")
+    batch.add_argument("--timeout", type=float, metavar="SECONDS", help="per item")
+    batch.add_argument("--retries", type=int, default=0, metavar="N", help="new attempts per item")
+    batch.add_argument("--save", metavar="DIR", help="save file outputs into DIR/<index>/")
+
     # account
     leaf(sub, "whoami", "account", "show the account that owns the token", aliases=["account"])
 

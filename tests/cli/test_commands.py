@@ -266,3 +266,32 @@ def test_webhooks_secret_and_verify(served: Served, tmp_path: Path) -> None:
     assert tampered.code == 1
     assert tampered.err.startswith("replicate-async: not valid: ")
     assert os.environ.get("REPLICATE_WEBHOOK_SECRET") is None
+
+
+def test_batch_writes_one_line_per_item_and_resumes(served: Served, tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs.jsonl"
+    inputs.write_text("".join(json.dumps({"text": t}) + "\n" for t in "abc"))
+    out, journal = tmp_path / "out.jsonl", tmp_path / "journal.sqlite"
+    argv = ["batch", "demo/echo", str(inputs), "--out", str(out), "--journal", str(journal)]
+    first = served.cli(*argv, "--concurrency", "2").ok()
+    assert first.err.splitlines()[-1] == "3 of 3 succeeded"
+    lines = sorted(
+        (json.loads(line) for line in out.read_text().splitlines()), key=lambda r: r["index"]
+    )
+    assert [(r["index"], r["status"], r["output"]) for r in lines] == [
+        (0, "succeeded", "a"),
+        (1, "succeeded", "b"),
+        (2, "succeeded", "c"),
+    ]
+    before = served.prediction_count()
+    served.cli(*argv).ok()  # resumed from the journal: nothing runs again
+    assert served.prediction_count() == before
+    assert len(out.read_text().splitlines()) == 3
+    failing = served.cli("batch", "demo/fail", str(inputs.with_name("x.jsonl")))
+    assert failing.code == 2 and "cannot read" in failing.err
+    fails = tmp_path / "fails.jsonl"
+    fails.write_text('{"message": "no"}\n')
+    failed = served.cli("batch", "demo/fail", str(fails))
+    assert failed.code == 1
+    (record,) = [json.loads(line) for line in failed.out.splitlines()]
+    assert record["status"] == "failed" and "no" in record["error"]
