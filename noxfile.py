@@ -81,6 +81,14 @@ def fuzz(session: nox.Session) -> None:
 
 
 @nox.session
+def tests_aiohttp(session: nox.Session) -> None:
+    """The client over the aiohttp transport (extra ``aiohttp``), on asyncio, against servers
+    on 127.0.0.1: run, streams, deadlines, cancellation, retries, no token off-origin."""
+    session.install("-e", ".[emulator,aiohttp]", *group("test"))
+    session.run("pytest", "tests/aiohttp", *session.posargs)
+
+
+@nox.session
 def examples(session: nox.Session) -> None:
     """Run every example against the built-in emulator (no token, no network)."""
     session.install("-e", ".[emulator]")
@@ -92,12 +100,31 @@ def examples(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Speed against plain httpx in one run, and the import time."""
-    session.install("-e", ".[emulator]")
+    """replicate_async against plain httpx, the official client 1.0.7 and aiohttp, alternating.
+
+    Each client runs each scenario in a process of its own (peak RSS per client); import time is
+    a ratio to ``import httpx`` in venvs with only the runtime dependencies. About 6 minutes at
+    the default 3 rounds; ``nox -s bench -- --quick`` for a smaller run. Writes
+    benchmarks/results.json and prints a table for an issue note.
+    """
+    session.install("-e", ".[emulator,aiohttp]", *group("bench"))
     # Import time is measured where only the runtime dependencies are installed: the emulator
     # extra brings uvicorn and click, and httpx imports click when it is present.
-    bare = Path(session.create_tmp()) / "runtime-only"
+    tmp = Path(session.create_tmp())
+    bare = tmp / "runtime-only"
     session.run("python", "-m", "venv", "--clear", str(bare))
     bare_python = str(bare / "bin" / "python")
     session.run(bare_python, "-m", "pip", "install", "-q", ".", external=True)
-    session.run("python", "benchmarks/bench.py", "--import-python", bare_python, *session.posargs)
+    official = tmp / "runtime-only-replicate"
+    session.run("python", "-m", "venv", "--clear", str(official))
+    official_python = str(official / "bin" / "python")
+    session.run(official_python, "-m", "pip", "install", "-q", "replicate==1.0.7", external=True)
+    session.run(
+        "python",
+        "benchmarks/bench.py",
+        "--import-python",
+        bare_python,
+        "--official-import-python",
+        official_python,
+        *session.posargs,
+    )
