@@ -112,6 +112,8 @@ async def test_cancelling_the_batch_midway_leaves_no_prediction_running(
     journaled: bool, tmp_path: Any
 ) -> None:
     emu, _ = emulator()
+    # Slow cancels: the batch must wait for them before it returns.
+    emu.faults.add(Fault.delay(0.3, route="POST /predictions/{id}/cancel"))
     journal = tmp_path / "batch.sqlite" if journaled else None
     returned: list[list[BatchResult]] = []
     async with emu.async_client(poll_interval=POLL) as client:
