@@ -1,6 +1,6 @@
 """AsyncAPIClient: one logical API call, from limiter slot to decoded response.
 
-Every request of the SDK goes through `AsyncAPIClient.request` (or `open_stream` for responses
+Every request of the SDK goes through `AsyncAPIClient.request` (with ``stream=True`` for responses
 read incrementally): the limiter slot, the rate gate, the per-kind timeout, the retry loop, the
 error mapping and the per-request Authorization header live here and nowhere else.
 """
@@ -20,7 +20,6 @@ from .._exceptions import (
     APIConnectionError,
     APITimeoutError,
     ResponseDecodingError,
-    decode_json_body,
     decoding_error,
     from_response,
     retry_after_hint,
@@ -206,6 +205,8 @@ class AsyncAPIClient:
         deadline: float | None = None,
         send_by: float | None = None,
         guard: SendGuard | None = None,
+        timeout: httpx.Timeout | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
         """Send one logical request, retrying as its `kind` allows; return a 2xx/3xx response.
 
@@ -215,19 +216,25 @@ class AsyncAPIClient:
         the clock checked between chunks, and nothing is sent with too little time left.
         `send_by` bounds only the sending (no attempt starts after it), not the reading of an
         answer. With a `guard`, nothing is sent once the caller has abandoned the request.
+
+        With `stream`, a successful response is returned open, its body unread, for the caller
+        to read incrementally and close (``await response.aclose()``); `timeout` replaces the
+        kind's timeout (a stream reads for its idle timeout).
         """
         url = self.url(path_or_url)
         request_headers = self.headers(url, headers)
-        base_timeout = self.timeout_for(kind, hold)
+        base_timeout = timeout or self.timeout_for(kind, hold)
         policy = self.options.retry
         connection = self.connection
         http = connection.http()
         limiter = connection.limiter()
         min_left = MIN_SEND_SECONDS.get(kind, 0.0)
         cutoff = deadline if send_by is None else send_by
+        # The rate gate holds back requests to the API, not downloads from file hosts.
+        gated = "Authorization" in request_headers
         attempt = 0
         while True:
-            wait = connection.gate.delay(limit_class, AsyncRuntime.now())
+            wait = connection.gate.delay(limit_class, AsyncRuntime.now()) if gated else 0.0
             if wait > 0:
                 if cutoff is not None and AsyncRuntime.now() + wait + min_left >= cutoff:
                     raise _too_late(method, url, "the rate limit's pause outlasts the deadline")
@@ -243,7 +250,7 @@ class AsyncAPIClient:
                     if not connection.owns_http:
                         guard.sending = True  # no hook on a user's client: sent from here
                     active = ACTIVE_GUARD.set(guard)
-                timeout = _clip_timeout(base_timeout, deadline)
+                attempt_timeout = _clip_timeout(base_timeout, deadline)
                 started = AsyncRuntime.now()
                 try:
                     response = await self._send(
@@ -257,9 +264,10 @@ class AsyncAPIClient:
                             data=data,
                             params=params,
                             headers=request_headers,
-                            timeout=timeout,
+                            timeout=attempt_timeout,
                         ),
                         deadline,
+                        stream=stream,
                     )
                 except Abandoned:
                     raise _too_late(method, url, "the caller gave up before it was sent") from None
@@ -275,7 +283,7 @@ class AsyncAPIClient:
                         return response
                     hint = retry_after_hint(response.headers, _peek_json(response))
                     decision = policy.for_status(kind, status, hint, attempt)
-                    if status == 429 and (hint is None or hint <= policy.max_retry_after):
+                    if gated and status == 429 and (hint is None or hint <= policy.max_retry_after):
                         # A hint the client refuses to sleep on does not close the gate.
                         connection.gate.throttled(
                             limit_class,
@@ -302,7 +310,12 @@ class AsyncAPIClient:
             attempt += 1
 
     async def _send(
-        self, http: httpx.AsyncClient, request: httpx.Request, deadline: float | None
+        self,
+        http: httpx.AsyncClient,
+        request: httpx.Request,
+        deadline: float | None,
+        *,
+        stream: bool,
     ) -> httpx.Response:
         """Send `request` and read its body within a bound checked between chunks.
 
@@ -312,6 +325,8 @@ class AsyncAPIClient:
         response = await http.send(request, stream=True)
         if response.is_stream_consumed:
             return response  # read already (a transport that answers with whole bodies)
+        if stream and response.status_code < 400:
+            return response  # the caller reads it as it arrives
         try:
             read = request.extensions.get("timeout", {}).get("read")
             limit = AsyncRuntime.now() + (read if read is not None else 30.0)
@@ -333,63 +348,6 @@ class AsyncAPIClient:
         )
         await complete.aread()
         return complete
-
-    async def request_json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
-        """`request`, then decode the JSON body (``None`` for an empty body).
-
-        A body that is not JSON raises `ResponseDecodingError` with its status, request id and
-        an excerpt.
-        """
-        response = await self.request(method, path_or_url, **kwargs)
-        return decode_json_body(response)
-
-    async def open_stream(
-        self,
-        method: str,
-        url: str,
-        *,
-        kind: RequestKind,
-        headers: Mapping[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-        deadline: float | None = None,
-    ) -> httpx.Response:
-        """Open a response to be read incrementally; opening is retried like a read.
-
-        The caller must close the response (``await response.aclose()``).
-        """
-        request_headers = self.headers(url, headers)
-        base_timeout = timeout or self.timeout_for(kind, None)
-        policy = self.options.retry
-        http = self.connection.http()
-        attempt = 0
-        while True:
-            started = AsyncRuntime.now()
-            request = http.build_request(
-                method, url, headers=request_headers, timeout=_clip_timeout(base_timeout, deadline)
-            )
-            try:
-                response = await http.send(request, stream=True)
-            except httpx.TransportError as exc:
-                decision = policy.for_error(kind, exc, attempt)
-                _log_call(method, url, type(exc).__name__, started)
-                if not decision.retry or _past(deadline, decision.delay):
-                    raise _connection_error(exc, attempt + 1) from exc
-            else:
-                _log_call(method, url, response.status_code, started)
-                if response.status_code < 400:
-                    return response
-                try:
-                    await response.aread()
-                except httpx.HTTPError:
-                    pass
-                finally:
-                    await response.aclose()
-                hint = retry_after_hint(response.headers, _peek_json(response))
-                decision = policy.for_status(kind, response.status_code, hint, attempt)
-                if not decision.retry or _past(deadline, decision.delay):
-                    raise from_response(response, attempts=attempt + 1)
-            await AsyncRuntime.sleep(decision.delay)
-            attempt += 1
 
 
 async def _check_guard(request: httpx.Request) -> None:

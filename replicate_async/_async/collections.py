@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from .._exceptions import decode_json_body
 from .._serde import structure
 from ..types.collections import Collection, CollectionSummary
 from ..types.pages import Page
@@ -40,5 +41,7 @@ class AsyncCollections:
             slug: The collection's slug, such as ``"text-to-image"``.
         """
         check_segment(slug, what="collection slug", example="pass a slug such as 'text-to-image'")
-        payload = await self._api.request_json("GET", f"collections/{slug}", kind="read")
+        payload = decode_json_body(
+            await self._api.request("GET", f"collections/{slug}", kind="read")
+        )
         return structure(payload, Collection)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+from .._exceptions import decode_json_body
 from .._params import check_instances, check_version_id
 from .._refs import parse_deployment, parse_model
 from .._serde import structure
@@ -78,8 +79,8 @@ class AsyncDeployments:
             deployment: The deployment, ``owner/name``.
         """
         ref = parse_deployment(deployment)
-        payload = await self._api.request_json(
-            "GET", f"deployments/{ref.owner}/{ref.name}", kind="read"
+        payload = decode_json_body(
+            await self._api.request("GET", f"deployments/{ref.owner}/{ref.name}", kind="read")
         )
         return structure(payload, Deployment)
 
@@ -132,7 +133,9 @@ class AsyncDeployments:
             "min_instances": low,
             "max_instances": high,
         }
-        payload = await self._api.request_json("POST", "deployments", kind="create", json=body)
+        payload = decode_json_body(
+            await self._api.request("POST", "deployments", kind="create", json=body)
+        )
         return structure(payload, Deployment)
 
     async def update(
@@ -183,8 +186,10 @@ class AsyncDeployments:
                 "nothing to update: pass at least one of version, hardware, min_instances, "
                 "max_instances"
             )
-        payload = await self._api.request_json(
-            "PATCH", f"deployments/{ref.owner}/{ref.name}", kind="create", json=body
+        payload = decode_json_body(
+            await self._api.request(
+                "PATCH", f"deployments/{ref.owner}/{ref.name}", kind="create", json=body
+            )
         )
         return structure(payload, Deployment)
 

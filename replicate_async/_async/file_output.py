@@ -96,7 +96,7 @@ class AsyncFileOutput:
         """Open the download of `url`, following redirects by hand (see `redirect_target`)."""
         hops = 0
         while True:
-            response = await self._api.open_stream("GET", url, kind="download")
+            response = await self._api.request("GET", url, kind="download", stream=True)
             try:
                 target = redirect_target(response)
             except ValueError:

@@ -15,7 +15,7 @@ from pathlib import PurePath
 from typing import IO, Any
 
 from .._concurrency import AsyncRuntime
-from .._exceptions import NotFoundError, from_response
+from .._exceptions import NotFoundError, decode_json_body, from_response
 from .._files import (
     MAX_REDIRECTS,
     MAX_UPLOAD_BYTES,
@@ -172,7 +172,7 @@ class AsyncFiles:
             NotFoundError: The file does not exist (or was deleted, or expired).
         """
         check_segment(id, what="file id", example="pass File.id")
-        payload = await self._api.request_json("GET", f"files/{id}", kind="read")
+        payload = decode_json_body(await self._api.request("GET", f"files/{id}", kind="read"))
         return structure(payload, File)
 
     async def list(self, *, cursor: str | None = None) -> Page[File]:

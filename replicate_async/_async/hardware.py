@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from typing import cast
 
-from .._exceptions import ResponseDecodingError
+from .._exceptions import ResponseDecodingError, decode_json_body
 from .._serde import structure
 from ..types import hardware as hardware_types
 from .api_client import AsyncAPIClient
@@ -25,7 +25,7 @@ class AsyncHardware:
 
     async def list(self) -> builtins.list[hardware_types.Hardware]:
         """Return every hardware SKU (the endpoint is not paginated: this is a plain list)."""
-        payload: object = await self._api.request_json("GET", "hardware", kind="read")
+        payload: object = decode_json_body(await self._api.request("GET", "hardware", kind="read"))
         if not isinstance(payload, builtins.list):
             raise ResponseDecodingError(
                 "the API returned hardware that is not a list", payload=payload

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Literal
 
+from .._exceptions import decode_json_body
 from .._http import same_origin
 from .._params import model_ref, optional_strings, sort_params
 from .._refs import parse_model
@@ -53,8 +54,10 @@ class AsyncModelVersions:
         """
         ref = model_ref(model)
         check_segment(version_id, what="version id", example=_VERSION_HELP)
-        payload = await self._api.request_json(
-            "GET", f"models/{ref.owner}/{ref.name}/versions/{version_id}", kind="read"
+        payload = decode_json_body(
+            await self._api.request(
+                "GET", f"models/{ref.owner}/{ref.name}/versions/{version_id}", kind="read"
+            )
         )
         return structure(payload, ModelVersion)
 
@@ -201,7 +204,9 @@ class AsyncModels:
             model: The model, ``owner/name``.
         """
         ref = model_ref(model)
-        payload = await self._api.request_json("GET", f"models/{ref.owner}/{ref.name}", kind="read")
+        payload = decode_json_body(
+            await self._api.request("GET", f"models/{ref.owner}/{ref.name}", kind="read")
+        )
         return structure(payload, Model)
 
     async def list(
@@ -256,12 +261,14 @@ class AsyncModels:
                     "cursor must be a page's next or previous URL, on the API's origin "
                     f"({self._api.options.base_url})"
                 )
-        payload = await self._api.request_json(
-            "QUERY",
-            target,
-            kind="read",
-            content=query.encode("utf-8"),
-            headers={"Content-Type": "text/plain"},
+        payload = decode_json_body(
+            await self._api.request(
+                "QUERY",
+                target,
+                kind="read",
+                content=query.encode("utf-8"),
+                headers={"Content-Type": "text/plain"},
+            )
         )
         return structure_page(payload, Model)
 
@@ -320,7 +327,9 @@ class AsyncModels:
                 cover_image_url=cover_image_url,
             )
         )
-        payload = await self._api.request_json("POST", "models", kind="create", json=body)
+        payload = decode_json_body(
+            await self._api.request("POST", "models", kind="create", json=body)
+        )
         return structure(payload, Model)
 
     async def update(
@@ -362,8 +371,10 @@ class AsyncModels:
                 "nothing to update: pass at least one of description, readme, github_url, "
                 "paper_url, weights_url, license_url"
             )
-        payload = await self._api.request_json(
-            "PATCH", f"models/{ref.owner}/{ref.name}", kind="create", json=body
+        payload = decode_json_body(
+            await self._api.request(
+                "PATCH", f"models/{ref.owner}/{ref.name}", kind="create", json=body
+            )
         )
         return structure(payload, Model)
 

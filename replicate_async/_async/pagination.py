@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TypeVar
 
+from .._exceptions import decode_json_body
 from .._http import same_origin
 from .._serde import structure_page
 from ..types.pages import Page
@@ -30,9 +31,9 @@ async def fetch_page(
                 "cursor must be a page's next or previous URL, on the API's origin "
                 f"({api.options.base_url})"
             )
-        payload = await api.request_json("GET", cursor, kind="read")
+        payload = decode_json_body(await api.request("GET", cursor, kind="read"))
     else:
-        payload = await api.request_json("GET", path, kind="read", params=params)
+        payload = decode_json_body(await api.request("GET", path, kind="read", params=params))
     return structure_page(payload, item)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._concurrency import AsyncRuntime, DeadlinePassed
 from .._config import check_call_timeout
-from .._exceptions import APITimeoutError, NotFoundError, UnprocessableEntityError
+from .._exceptions import APITimeoutError, NotFoundError, UnprocessableEntityError, decode_json_body
 from .._http import SendGuard, cancel_after_value, hold_for_deadline, prefer_value
 from .._params import create_body, create_hint, query_filters, resolve_target
 from .._refs import DeploymentRef, ModelRef, VersionRef, check_id
@@ -82,16 +82,18 @@ async def _create_job(
     guard: SendGuard,
 ) -> Prediction:
     try:
-        payload = await api.request_json(
-            "POST",
-            target.create_path,
-            kind="create",
-            json=body,
-            headers=headers,
-            hold=hold,
-            limit_class="create",
-            send_by=send_by,
-            guard=guard,
+        payload = decode_json_body(
+            await api.request(
+                "POST",
+                target.create_path,
+                kind="create",
+                json=body,
+                headers=headers,
+                hold=hold,
+                limit_class="create",
+                send_by=send_by,
+                guard=guard,
+            )
         )
     except (NotFoundError, UnprocessableEntityError) as exc:
         hint = create_hint(target)
@@ -220,8 +222,8 @@ class AsyncPredictions:
         """Cancel a prediction (by object or id) and return its new state."""
         pid = prediction.id if isinstance(prediction, Prediction) else prediction
         _check_id(pid)
-        payload = await self._api.request_json(
-            "POST", f"predictions/{pid}/cancel", kind="idempotent"
+        payload = decode_json_body(
+            await self._api.request("POST", f"predictions/{pid}/cancel", kind="idempotent")
         )
         return structure(payload, Prediction)
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 from .._concurrency import AsyncRuntime
 from .._config import check_call_timeout
+from .._exceptions import decode_json_body
 from .._params import create_body, resolve_training_version
 from .._refs import parse_model
 from .._serde import structure
@@ -77,7 +78,7 @@ class AsyncTrainings:
         body["input"] = await encode_input(self._api, input)
         body["destination"] = str(dest)
         path = f"models/{target.owner}/{target.name}/versions/{target.id}/trainings"
-        payload = await self._api.request_json("POST", path, kind="create", json=body)
+        payload = decode_json_body(await self._api.request("POST", path, kind="create", json=body))
         return structure(payload, Training)
 
     async def get(self, id: str) -> Training:
@@ -102,7 +103,9 @@ class AsyncTrainings:
         """Cancel a training (by object or id) and return its new state."""
         tid = training.id if isinstance(training, Training) else training
         check_segment(tid, what="training id", example="pass a Training or its id")
-        payload = await self._api.request_json("POST", f"trainings/{tid}/cancel", kind="idempotent")
+        payload = decode_json_body(
+            await self._api.request("POST", f"trainings/{tid}/cancel", kind="idempotent")
+        )
         return structure(payload, Training)
 
     async def wait(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._concurrency import AsyncRuntime
+from .._exceptions import decode_json_body
 from .._files import (
     MAX_UPLOAD_BYTES,
     check_input,
@@ -38,12 +39,14 @@ async def upload_file(
             f"{filename} is {len(content)} bytes: the Files API takes files under 100 MB"
         )
     mime = content_type or guess_mime(filename)
-    payload = await api.request_json(
-        "POST",
-        "files",
-        kind="upload",
-        files={"content": (filename, content, mime)},
-        data={"metadata": json.dumps(dict(metadata or {}))},
+    payload = decode_json_body(
+        await api.request(
+            "POST",
+            "files",
+            kind="upload",
+            files={"content": (filename, content, mime)},
+            data={"metadata": json.dumps(dict(metadata or {}))},
+        )
     )
     return structure(payload, File)
 

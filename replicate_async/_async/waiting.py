@@ -15,7 +15,12 @@ from functools import partial
 from typing import TypeVar
 
 from .._concurrency import AsyncJob, AsyncRuntime, DeadlinePassed
-from .._exceptions import APITimeoutError, PredictionTimeoutError, TrainingTimeoutError
+from .._exceptions import (
+    APITimeoutError,
+    PredictionTimeoutError,
+    TrainingTimeoutError,
+    decode_json_body,
+)
 from .._logging import logger
 from .._polling import PollSchedule
 from .._serde import structure
@@ -50,8 +55,10 @@ async def fetch_job(
 ) -> J:
     """GET the current state of a prediction or training (never cached)."""
     collection = "trainings" if job_type is Training else "predictions"
-    payload = await api.request_json(
-        "GET", f"{collection}/{job_id}", kind="read", headers=_NO_STORE, deadline=deadline
+    payload = decode_json_body(
+        await api.request(
+            "GET", f"{collection}/{job_id}", kind="read", headers=_NO_STORE, deadline=deadline
+        )
     )
     return structure(payload, job_type)
 
@@ -68,8 +75,10 @@ async def cancel_now(api: AsyncAPIClient, job: J) -> J:
     stop = AsyncRuntime.now() + CLEANUP_SECONDS
     try:
         with AsyncRuntime.deadline(stop):
-            payload = await api.request_json(
-                "POST", f"{_collection(job)}/{job.id}/cancel", kind="idempotent", deadline=stop
+            payload = decode_json_body(
+                await api.request(
+                    "POST", f"{_collection(job)}/{job.id}/cancel", kind="idempotent", deadline=stop
+                )
             )
         return structure(payload, type(job))
     except Exception as exc:

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterable, Mapping
 
 from .._concurrency import AsyncLock, AsyncRuntime
-from .._exceptions import WebhookSignatureError
+from .._exceptions import WebhookSignatureError, decode_json_body
 from .._serde import structure
 from ..types.webhooks import VerifiedWebhook, WebhookSecret
 from .api_client import AsyncAPIClient
@@ -43,7 +43,9 @@ class AsyncWebhooks:
         return self._lock
 
     async def _fetch(self) -> WebhookSecret:
-        payload = await self._api.request_json("GET", "webhooks/default/secret", kind="read")
+        payload = decode_json_body(
+            await self._api.request("GET", "webhooks/default/secret", kind="read")
+        )
         return structure(payload, WebhookSecret)
 
     async def default_secret(self) -> WebhookSecret:

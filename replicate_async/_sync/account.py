@@ -7,6 +7,7 @@ this resource class has the model's name.
 
 from __future__ import annotations
 
+from .._exceptions import decode_json_body
 from .._serde import structure
 from ..types import account as account_types
 from .api_client import APIClient
@@ -22,5 +23,5 @@ class Account:
 
     def get(self) -> account_types.Account:
         """Return the account (user or organization) the API token belongs to."""
-        payload = self._api.request_json("GET", "account", kind="read")
+        payload = decode_json_body(self._api.request("GET", "account", kind="read"))
         return structure(payload, account_types.Account)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._exceptions import decode_json_body
 from .._serde import structure
 from ..types.collections import Collection, CollectionSummary
 from ..types.pages import Page
@@ -41,5 +42,5 @@ class Collections:
             slug: The collection's slug, such as ``"text-to-image"``.
         """
         check_segment(slug, what="collection slug", example="pass a slug such as 'text-to-image'")
-        payload = self._api.request_json("GET", f"collections/{slug}", kind="read")
+        payload = decode_json_body(self._api.request("GET", f"collections/{slug}", kind="read"))
         return structure(payload, Collection)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from .._exceptions import decode_json_body
 from .._params import check_instances, check_version_id
 from .._refs import parse_deployment, parse_model
 from .._serde import structure
@@ -79,7 +80,9 @@ class Deployments:
             deployment: The deployment, ``owner/name``.
         """
         ref = parse_deployment(deployment)
-        payload = self._api.request_json("GET", f"deployments/{ref.owner}/{ref.name}", kind="read")
+        payload = decode_json_body(
+            self._api.request("GET", f"deployments/{ref.owner}/{ref.name}", kind="read")
+        )
         return structure(payload, Deployment)
 
     def list(self, *, cursor: str | None = None) -> Page[Deployment]:
@@ -131,7 +134,9 @@ class Deployments:
             "min_instances": low,
             "max_instances": high,
         }
-        payload = self._api.request_json("POST", "deployments", kind="create", json=body)
+        payload = decode_json_body(
+            self._api.request("POST", "deployments", kind="create", json=body)
+        )
         return structure(payload, Deployment)
 
     def update(
@@ -182,8 +187,10 @@ class Deployments:
                 "nothing to update: pass at least one of version, hardware, min_instances, "
                 "max_instances"
             )
-        payload = self._api.request_json(
-            "PATCH", f"deployments/{ref.owner}/{ref.name}", kind="create", json=body
+        payload = decode_json_body(
+            self._api.request(
+                "PATCH", f"deployments/{ref.owner}/{ref.name}", kind="create", json=body
+            )
         )
         return structure(payload, Deployment)
 

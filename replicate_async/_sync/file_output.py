@@ -97,7 +97,7 @@ class FileOutput:
         """Open the download of `url`, following redirects by hand (see `redirect_target`)."""
         hops = 0
         while True:
-            response = self._api.open_stream("GET", url, kind="download")
+            response = self._api.request("GET", url, kind="download", stream=True)
             try:
                 target = redirect_target(response)
             except ValueError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
+from .._exceptions import decode_json_body
 from .._http import same_origin
 from .._params import model_ref, optional_strings, sort_params
 from .._refs import parse_model
@@ -54,8 +55,10 @@ class ModelVersions:
         """
         ref = model_ref(model)
         check_segment(version_id, what="version id", example=_VERSION_HELP)
-        payload = self._api.request_json(
-            "GET", f"models/{ref.owner}/{ref.name}/versions/{version_id}", kind="read"
+        payload = decode_json_body(
+            self._api.request(
+                "GET", f"models/{ref.owner}/{ref.name}/versions/{version_id}", kind="read"
+            )
         )
         return structure(payload, ModelVersion)
 
@@ -202,7 +205,9 @@ class Models:
             model: The model, ``owner/name``.
         """
         ref = model_ref(model)
-        payload = self._api.request_json("GET", f"models/{ref.owner}/{ref.name}", kind="read")
+        payload = decode_json_body(
+            self._api.request("GET", f"models/{ref.owner}/{ref.name}", kind="read")
+        )
         return structure(payload, Model)
 
     def list(
@@ -257,12 +262,14 @@ class Models:
                     "cursor must be a page's next or previous URL, on the API's origin "
                     f"({self._api.options.base_url})"
                 )
-        payload = self._api.request_json(
-            "QUERY",
-            target,
-            kind="read",
-            content=query.encode("utf-8"),
-            headers={"Content-Type": "text/plain"},
+        payload = decode_json_body(
+            self._api.request(
+                "QUERY",
+                target,
+                kind="read",
+                content=query.encode("utf-8"),
+                headers={"Content-Type": "text/plain"},
+            )
         )
         return structure_page(payload, Model)
 
@@ -321,7 +328,7 @@ class Models:
                 cover_image_url=cover_image_url,
             )
         )
-        payload = self._api.request_json("POST", "models", kind="create", json=body)
+        payload = decode_json_body(self._api.request("POST", "models", kind="create", json=body))
         return structure(payload, Model)
 
     def update(
@@ -363,8 +370,8 @@ class Models:
                 "nothing to update: pass at least one of description, readme, github_url, "
                 "paper_url, weights_url, license_url"
             )
-        payload = self._api.request_json(
-            "PATCH", f"models/{ref.owner}/{ref.name}", kind="create", json=body
+        payload = decode_json_body(
+            self._api.request("PATCH", f"models/{ref.owner}/{ref.name}", kind="create", json=body)
         )
         return structure(payload, Model)
 

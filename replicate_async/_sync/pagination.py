@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TypeVar
 
+from .._exceptions import decode_json_body
 from .._http import same_origin
 from .._serde import structure_page
 from ..types.pages import Page
@@ -31,9 +32,9 @@ def fetch_page(
                 "cursor must be a page's next or previous URL, on the API's origin "
                 f"({api.options.base_url})"
             )
-        payload = api.request_json("GET", cursor, kind="read")
+        payload = decode_json_body(api.request("GET", cursor, kind="read"))
     else:
-        payload = api.request_json("GET", path, kind="read", params=params)
+        payload = decode_json_body(api.request("GET", path, kind="read", params=params))
     return structure_page(payload, item)
 
 

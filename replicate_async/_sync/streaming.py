@@ -2,7 +2,7 @@
 """PredictionStream: a prediction's server-sent events, typed, resumable and lossless.
 
 The one module that owns streaming I/O: opening ``urls.stream`` (status checks and error
-mapping come from `APIClient.open_stream`), reading events through httpx-sse, idle
+mapping come from `APIClient.request`), decoding events (`replicate_async._sse_decoder`), idle
 check-ins, ``Last-Event-ID`` reconnection, the polling fallback, deadlines and cleanup. What the
 events mean (typing, id de-duplication, the reconnect budget, missing chunks) is decided in the
 pure module `replicate_async._sse`.
@@ -465,13 +465,14 @@ class PredictionStream:
         if last is not None:
             headers["Last-Event-ID"] = last
         try:
-            response = self._api.open_stream(
+            response = self._api.request(
                 "GET",
                 url,
                 kind="stream",
                 headers=headers,
                 timeout=self._read_timeout,
                 deadline=self._deadline,
+                stream=True,
             )
         except BaseException as exc:
             self._give_back_slot()

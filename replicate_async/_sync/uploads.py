@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._concurrency import Runtime
+from .._exceptions import decode_json_body
 from .._files import (
     MAX_UPLOAD_BYTES,
     check_input,
@@ -39,12 +40,14 @@ def upload_file(
             f"{filename} is {len(content)} bytes: the Files API takes files under 100 MB"
         )
     mime = content_type or guess_mime(filename)
-    payload = api.request_json(
-        "POST",
-        "files",
-        kind="upload",
-        files={"content": (filename, content, mime)},
-        data={"metadata": json.dumps(dict(metadata or {}))},
+    payload = decode_json_body(
+        api.request(
+            "POST",
+            "files",
+            kind="upload",
+            files={"content": (filename, content, mime)},
+            data={"metadata": json.dumps(dict(metadata or {}))},
+        )
     )
     return structure(payload, File)
 

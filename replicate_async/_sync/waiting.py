@@ -16,7 +16,12 @@ from functools import partial
 from typing import TypeVar
 
 from .._concurrency import DeadlinePassed, Job, Runtime
-from .._exceptions import APITimeoutError, PredictionTimeoutError, TrainingTimeoutError
+from .._exceptions import (
+    APITimeoutError,
+    PredictionTimeoutError,
+    TrainingTimeoutError,
+    decode_json_body,
+)
 from .._logging import logger
 from .._polling import PollSchedule
 from .._serde import structure
@@ -51,8 +56,10 @@ def fetch_job(
 ) -> J:
     """GET the current state of a prediction or training (never cached)."""
     collection = "trainings" if job_type is Training else "predictions"
-    payload = api.request_json(
-        "GET", f"{collection}/{job_id}", kind="read", headers=_NO_STORE, deadline=deadline
+    payload = decode_json_body(
+        api.request(
+            "GET", f"{collection}/{job_id}", kind="read", headers=_NO_STORE, deadline=deadline
+        )
     )
     return structure(payload, job_type)
 
@@ -69,8 +76,10 @@ def cancel_now(api: APIClient, job: J) -> J:
     stop = Runtime.now() + CLEANUP_SECONDS
     try:
         with Runtime.deadline(stop):
-            payload = api.request_json(
-                "POST", f"{_collection(job)}/{job.id}/cancel", kind="idempotent", deadline=stop
+            payload = decode_json_body(
+                api.request(
+                    "POST", f"{_collection(job)}/{job.id}/cancel", kind="idempotent", deadline=stop
+                )
             )
         return structure(payload, type(job))
     except Exception as exc:

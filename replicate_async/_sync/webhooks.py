@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterable, Mapping
 
 from .._concurrency import Lock, Runtime
-from .._exceptions import WebhookSignatureError
+from .._exceptions import WebhookSignatureError, decode_json_body
 from .._serde import structure
 from ..types.webhooks import VerifiedWebhook, WebhookSecret
 from .api_client import APIClient
@@ -44,7 +44,7 @@ class Webhooks:
         return self._lock
 
     def _fetch(self) -> WebhookSecret:
-        payload = self._api.request_json("GET", "webhooks/default/secret", kind="read")
+        payload = decode_json_body(self._api.request("GET", "webhooks/default/secret", kind="read"))
         return structure(payload, WebhookSecret)
 
     def default_secret(self) -> WebhookSecret:
