@@ -42,7 +42,6 @@ from attrs import evolve, field, frozen
 
 from ._async.client import AsyncClient
 from ._async.file_output import AsyncFileOutput
-from ._async.predictions import resolve_target
 from ._async.run import check_outcome, map_prediction_output, wait_for_prediction
 from ._async.waiting import CLEANUP_SECONDS, cancel_on_exit_of
 from ._exceptions import (
@@ -60,6 +59,7 @@ from ._exceptions import (
     ResponseDecodingError,
 )
 from ._journal import Journal, JournalMismatchError, Row, Write, canonical_json, fingerprint
+from ._params import resolve_target
 from ._refs import DeploymentRef, ModelRef, VersionRef
 from ._serde import structure
 from ._types import InputMapping
@@ -482,7 +482,7 @@ class _Batch:
             except _FATAL:
                 raise
             except Exception as exc:
-                if isinstance(exc, PredictionError) and isinstance(exc.prediction, Prediction):
+                if isinstance(exc, PredictionError):
                     prediction = exc.prediction
                 if attempts <= self.retries and _retryable(exc, created=created):
                     continue
