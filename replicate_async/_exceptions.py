@@ -172,7 +172,7 @@ class APIStatusError(ReplicateError):
         if self.retry_after is not None and self.status_code == 429:
             text += f" (retry after {self.retry_after:g} s)"
         if self.hint:
-            text += f". {self.hint}"
+            text = f"{text.rstrip('.')}. {self.hint}"
         return text
 
 

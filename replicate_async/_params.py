@@ -21,6 +21,7 @@ from ._refs import (
     parse_ref,
 )
 from ._types import WebhookEventName
+from .types.models import ModelVersion
 
 __all__ = [
     "check_instances",
@@ -42,10 +43,15 @@ def resolve_target(
     ref: str | None,
     *,
     model: str | None = None,
-    version: str | None = None,
+    version: str | ModelVersion | None = None,
     deployment: str | None = None,
 ) -> ModelRef | VersionRef | DeploymentRef:
-    """Turn exactly one of ref/model/version/deployment into a typed reference."""
+    """Turn exactly one of ref/model/version/deployment into a typed reference.
+
+    `version` may be a `ModelVersion` (from ``models.versions.get``/``list``), or its id.
+    """
+    if isinstance(version, ModelVersion):
+        version = version.id
     given = [
         name
         for name, value in (
@@ -110,9 +116,18 @@ def create_body(
     return body
 
 
-def create_hint(target: ModelRef | VersionRef | DeploymentRef) -> str | None:
-    """Advice attached to a 404/422 on a create, by route."""
-    if isinstance(target, ModelRef):
+def create_hint(
+    target: ModelRef | VersionRef | DeploymentRef, status: int, text: str
+) -> str | None:
+    """Advice for an error answering a create, when it fits the error.
+
+    A model named ``owner/name`` that is not found (404), or refused for its version (422
+    about the version), may be a community model, which needs a version. An input that fails
+    validation (another 422) gets no such hint.
+    """
+    if not isinstance(target, ModelRef):
+        return None
+    if status == 404 or (status == 422 and "version" in text.lower()):
         return (
             f"'{target}' may not be an official model: community models need a version, "
             f"'{target}:<64-hex version id>' (see client.models.get('{target}').latest_version)"
@@ -189,7 +204,7 @@ _REF_HELP = (
 
 
 def resolve_training_version(
-    ref: str | None, *, model: str | None = None, version: str | None = None
+    ref: str | None, *, model: str | None = None, version: str | ModelVersion | None = None
 ) -> VersionRef:
     """The model version a training starts from, from a reference or from model= and version=.
 
@@ -197,6 +212,8 @@ def resolve_training_version(
     ``model="owner/name"`` with ``version="<id>"``. Raises ValueError before any request
     otherwise.
     """
+    if isinstance(version, ModelVersion):
+        version = version.id
     if ref is not None and (model is not None or version is not None):
         raise ValueError(f"pass either a reference or model=/version=, not both: {_REF_HELP}")
     if ref is None and version is None:

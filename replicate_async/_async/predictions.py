@@ -14,9 +14,11 @@ from .._params import create_body, create_hint, query_filters, resolve_target
 from .._refs import DeploymentRef, ModelRef, VersionRef, check_id
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
+from ..types.models import ModelVersion
 from ..types.pages import Page
 from ..types.predictions import Prediction
 from .api_client import AsyncAPIClient
+from .file_output import map_file_outputs
 from .pagination import fetch_page, iterate_pages
 from .uploads import encode_input
 from .waiting import cancel_now, fetch_job, wait_until_terminal
@@ -96,10 +98,10 @@ async def _create_job(
             )
         )
     except (NotFoundError, UnprocessableEntityError) as exc:
-        hint = create_hint(target)
+        hint = create_hint(target, exc.status_code, f"{exc.title or ''} {exc.detail or ''}")
         if hint and exc.hint is None:
             exc.hint = hint
-            exc.args = (f"{exc.args[0]}. {hint}",)
+            exc.args = (f"{str(exc.args[0]).rstrip('.')}. {hint}",)
         raise
     prediction = structure(payload, Prediction)
     guard.prediction_id = prediction.id
@@ -121,7 +123,7 @@ class AsyncPredictions:
         *,
         input: InputMapping,
         model: str | None = None,
-        version: str | None = None,
+        version: str | ModelVersion | None = None,
         deployment: str | None = None,
         webhook: str | None = None,
         webhook_events_filter: Sequence[WebhookEventName] | None = None,
@@ -185,10 +187,19 @@ class AsyncPredictions:
             headers["Prefer"] = prefer
         return await send_create(self._api, target, body, headers, hold=hold, deadline=deadline)
 
-    async def get(self, id: str) -> Prediction:
-        """Return the current state of the prediction `id`."""
-        _check_id(id)
-        return await fetch_job(self._api, Prediction, id)
+    async def get(self, prediction: Prediction | str) -> Prediction:
+        """Return the current state of a prediction (given as an object or its id)."""
+        pid = prediction.id if isinstance(prediction, Prediction) else prediction
+        _check_id(pid)
+        return await fetch_job(self._api, Prediction, pid)
+
+    def output(self, prediction: Prediction) -> Any:
+        """The prediction's output as ``run()`` returns it: file URLs become `AsyncFileOutput`.
+
+        Use it with a prediction from `create`, `get` or `wait`; nothing is fetched until a
+        file is read. Other strings (text, or a URL in a language model's answer) stay strings.
+        """
+        return map_file_outputs(self._api, prediction.output)
 
     async def list(
         self,

@@ -7,6 +7,7 @@ import mimetypes
 import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -14,29 +15,58 @@ import httpx
 from .._concurrency import Runtime
 from .._exceptions import decoding_error, from_response
 from .._files import MAX_REDIRECTS, redirect_target
-from .._output import decode_data_uri
+from .._output import decode_data_uri, is_file_url, map_outputs
 from .api_client import APIClient
 
-__all__ = ["FileOutput"]
+if TYPE_CHECKING:
+    from .client import Client
+
+__all__ = ["FileOutput", "map_file_outputs"]
 
 
 class FileOutput:
     """A file output of a prediction. ``str()`` is its URL; nothing is fetched until asked.
 
-    Delivery URLs and API prediction data expire about an hour after the prediction was
-    created: read or save outputs promptly.
+    ``run()`` and `Predictions.output` make these; you can make one from a URL too
+    (``FileOutput(url, client=client)``; without a client, the default client is used).
+    Read it whole (`read`), in chunks (``for chunk in output`` or `iter_bytes`), or
+    `save` it. Delivery URLs and API prediction data expire about an hour after the prediction
+    was created: read or save outputs promptly.
     """
 
-    def __init__(self, url: str, api: APIClient) -> None:
+    def __init__(self, url: str, *, client: Client | None = None) -> None:
         self.url = url
-        """The file's URL (an https delivery URL or a data: URI)."""
-        self._api = api
+        """The file's URL (an https delivery URL, a file URL of the API, or a data: URI)."""
+        self._client = client
+        self._bound_api: APIClient | None = None
         self._content_type: str | None = None
         if url.startswith("data:"):
             self._content_type = url[5:].partition(",")[0].split(";")[0] or "text/plain"
 
+    @classmethod
+    def _for_api(cls, url: str, api: APIClient) -> Self:
+        output = cls(url)
+        output._bound_api = api
+        return output
+
+    @property
+    def _api(self) -> APIClient:
+        api = self._bound_api
+        if api is None:
+            client = self._client
+            if client is None:
+                from .default import default_client
+
+                client = default_client()
+            api = self._bound_api = client._api  # pyright: ignore[reportPrivateUsage]
+        return api
+
     def __str__(self) -> str:
         return self.url
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Iterate over the file's bytes in chunks (see `iter_bytes`)."""
+        return self.iter_bytes()
 
     def __repr__(self) -> str:
         shown = self.url if not self.url.startswith("data:") else self.url[:40] + "…"
@@ -126,3 +156,19 @@ class FileOutput:
         finally:
             Runtime.run_in_thread(handle.close)
         return target
+
+
+def map_file_outputs(api: APIClient, output: Any) -> Any:
+    """`output` with each string that is a file URL replaced by an `FileOutput`.
+
+    File URLs are data: URIs, https URLs on Replicate's delivery hosts and file URLs on the
+    API's own origin; any other string, such as a URL inside a language model's answer, stays
+    a string.
+    """
+    base = api.options.base_url
+    prefixes = api.options.file_output_prefixes
+    return map_outputs(
+        output,
+        lambda s: is_file_url(s, base_url=base, extra_prefixes=prefixes),
+        lambda url: FileOutput._for_api(url, api),  # pyright: ignore[reportPrivateUsage]
+    )

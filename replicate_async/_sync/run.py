@@ -9,12 +9,11 @@ from typing import Any
 from .._concurrency import Runtime
 from .._config import check_call_timeout
 from .._exceptions import check_outcome
-from .._output import is_file_url, map_outputs
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._types import InputMapping, WebhookEventName
 from ..types.predictions import Prediction
 from .api_client import APIClient
-from .file_output import FileOutput
+from .file_output import map_file_outputs
 from .predictions import Predictions
 from .waiting import wait_until_terminal
 
@@ -23,15 +22,7 @@ __all__ = ["check_outcome", "map_prediction_output", "run_prediction", "wait_for
 
 def map_prediction_output(api: APIClient, output: Any, *, use_file_output: bool) -> Any:
     """The output as run() returns it: file strings wrapped as `FileOutput`."""
-    if not use_file_output:
-        return output
-    base = api.options.base_url
-    prefixes = api.options.file_output_prefixes
-    return map_outputs(
-        output,
-        lambda s: is_file_url(s, base_url=base, extra_prefixes=prefixes),
-        lambda url: FileOutput(url, api),
-    )
+    return map_file_outputs(api, output) if use_file_output else output
 
 
 def wait_for_prediction(

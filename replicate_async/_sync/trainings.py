@@ -12,6 +12,7 @@ from .._params import create_body, resolve_training_version
 from .._refs import parse_model
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
+from ..types.models import ModelVersion
 from ..types.pages import Page
 from ..types.trainings import Training
 from .api_client import APIClient
@@ -36,7 +37,7 @@ class Trainings:
         destination: str,
         input: InputMapping,
         model: str | None = None,
-        version: str | None = None,
+        version: str | ModelVersion | None = None,
         webhook: str | None = None,
         webhook_events_filter: Sequence[WebhookEventName] | None = None,
     ) -> Training:
