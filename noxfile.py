@@ -85,7 +85,9 @@ def tests_aiohttp(session: nox.Session) -> None:
     """The client over the aiohttp transport (extra ``aiohttp``), on asyncio, against servers
     on 127.0.0.1: run, streams, deadlines, cancellation, retries, no token off-origin."""
     session.install("-e", ".[emulator,aiohttp]", *group("test"))
-    session.run("pytest", "tests/aiohttp", *session.posargs)
+    # hypothesis is not used here; its plugin imports it at the very end, which trips a CPython
+    # 3.11.7 AST bug (gh-106905) now and then while server threads are still stopping.
+    session.run("pytest", "tests/aiohttp", "-p", "no:hypothesispytest", *session.posargs)
 
 
 @nox.session

@@ -3,7 +3,8 @@
 Every test here runs on asyncio only (the transport's one event loop) against servers on
 127.0.0.1: the emulator served over a socket, the hostile server of the deadline tests, and a
 small recording server that plays another origin. The tests skip when aiohttp is not installed
-(``nox -s tests_aiohttp`` installs it).
+(``nox -s tests_aiohttp`` installs it): each module skips itself, since a
+conftest that skips would stop pytest.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ import httpx
 import pytest
 
 from replicate_async import AsyncClient
+from replicate_async._aiohttp import AiohttpTransport  # imports aiohttp only when used
 from replicate_async.testing import Emulator, EmulatorServer
 from tests.hostile import HostileServer
 
-pytest.importorskip("aiohttp", reason="the aiohttp extra: pip install 'replicate-async[aiohttp]'")
-
-from replicate_async._aiohttp import AiohttpTransport
+NEEDS_AIOHTTP = "the aiohttp extra: pip install 'replicate-async[aiohttp]'"
 
 WORDS = [f"w{i}" for i in range(40)]
 """What the streaming model says, one output event per word."""

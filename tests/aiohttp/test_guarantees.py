@@ -24,7 +24,9 @@ from replicate_async import (
 from replicate_async.testing import Emulator, EmulatorServer, Fault
 from tests.hostile import HostileServer
 
-from .conftest import WORDS, CountingTransport, Origin
+from .conftest import NEEDS_AIOHTTP, WORDS, CountingTransport, Origin
+
+pytest.importorskip("aiohttp", reason=NEEDS_AIOHTTP)
 
 TOKEN = "r8_AiohttpTransportTests"
 POLL = 0.05

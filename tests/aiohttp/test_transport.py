@@ -21,7 +21,9 @@ import pytest
 from replicate_async import ConfigurationError
 from replicate_async._aiohttp import aiohttp_transport
 
-from .conftest import Origin
+from .conftest import NEEDS_AIOHTTP, Origin
+
+pytest.importorskip("aiohttp", reason=NEEDS_AIOHTTP)
 
 HANG_GUARD = 10.0
 
