@@ -336,6 +336,17 @@ class AsyncJob(Generic[T]):
         """Whether the job has ended."""
         return self._finished.is_set()
 
+    def finished_value(self) -> T | None:
+        """The job's value if it has ended with one (None while running or after an error)."""
+        if not self._finished.is_set() or self._error is not None or self._stopped:
+            return None
+        return self._value
+
+    @property
+    def error(self) -> BaseException | None:
+        """The exception the job ended with, if any."""
+        return self._error
+
     async def wait_done(self) -> None:
         """Wait until the job has ended, whatever its outcome."""
         await self._finished.wait()
@@ -456,6 +467,17 @@ class Job(Generic[T]):
     def done(self) -> bool:
         """Whether the job has ended."""
         return self._finished.is_set()
+
+    def finished_value(self) -> T | None:
+        """The job's value if it has ended with one (None while running or after an error)."""
+        if not self._finished.is_set() or self._error is not None:
+            return None
+        return self._value
+
+    @property
+    def error(self) -> BaseException | None:
+        """The exception the job ended with, if any."""
+        return self._error
 
     def wait_done(self) -> None:
         """Wait until the job has ended (Ctrl-C interrupts the wait, not the job)."""

@@ -21,7 +21,7 @@ from .api_client import AsyncAPIClient
 from .file_output import map_file_outputs
 from .pagination import fetch_page, iterate_pages
 from .uploads import encode_input
-from .waiting import cancel_now, fetch_job, wait_until_terminal
+from .waiting import cancel_now, cancel_on_exit_of, fetch_job, wait_until_terminal
 
 if TYPE_CHECKING:
     from .streaming import AsyncPredictionStream
@@ -53,6 +53,12 @@ async def send_create(
         return await job.result(deadline)
     except BaseException as exc:
         if job.done():
+            made = job.finished_value()
+            if made is not None and exc is not job.error:
+                if isinstance(exc, DeadlinePassed):
+                    return made  # it answered as the deadline passed: the caller handles that
+                # The create finished as the caller gave up: nobody will follow it.
+                await cancel_on_exit_of(api, made, exc)
             raise
         guard.abandoned = True
         if not guard.sending:

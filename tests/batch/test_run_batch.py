@@ -158,12 +158,6 @@ async def test_as_completed_yields_in_completion_order() -> None:
     assert order[0] == 3 and order[-1] == 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="client race: send_create re-raises a cancellation that arrives after its create job "
-    "finished without cancelling the prediction (replicate_async/_async/predictions.py); "
-    "remove this mark once that is fixed",
-)
 async def test_leaving_as_completed_early_cancels_the_rest() -> None:
     emu, _ = emulator()
     items = inputs(12, hang=True)
