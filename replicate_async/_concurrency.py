@@ -95,12 +95,14 @@ class AsyncRuntime:
         return _interrupted(exc)
 
     @staticmethod
-    def after_interrupt(job: AsyncJob[Any], describe: Callable[[], str]) -> None:
+    def after_interrupt(
+        job: AsyncJob[Any], describe: Callable[[], str], left: Callable[[], None]
+    ) -> None:
         """The caller was interrupted while `job` cleans up: async callers return at once.
 
         The job belongs to the client, which finishes it before `aclose()` returns.
         """
-        del job, describe
+        del job, describe, left
 
     @staticmethod
     async def run_in_thread(fn: Callable[..., T], *args: Any) -> T:
@@ -162,10 +164,13 @@ class Runtime:
         return isinstance(exc, (KeyboardInterrupt, SystemExit))
 
     @staticmethod
-    def after_interrupt(job: Job[Any], describe: Callable[[], str]) -> None:
+    def after_interrupt(
+        job: Job[Any], describe: Callable[[], str], left: Callable[[], None]
+    ) -> None:
         """Ctrl-C arrived while `job` cleans up: say so on stderr and wait for the cleanup.
 
-        A second Ctrl-C stops waiting and names what is left running.
+        A second Ctrl-C stops waiting, names what is left running and calls `left` (which
+        records it in the client's `left_running`).
         """
         print(
             f"replicate_async: interrupted; canceling {describe()} "
@@ -177,6 +182,7 @@ class Runtime:
             job.wait_done()
         except KeyboardInterrupt:
             job.detach()
+            left()
             print(f"replicate_async: left running: {describe()}", file=sys.stderr, flush=True)
 
     @staticmethod

@@ -70,8 +70,15 @@ async def send_create(
                 request_sent=guard.sending,
             ) from None
         if AsyncRuntime.is_cancellation(exc):
-            AsyncRuntime.after_interrupt(job, lambda: _describe_create(guard))
+            AsyncRuntime.after_interrupt(
+                job, lambda: _describe_create(guard), lambda: _note_left(api, guard)
+            )
         raise
+
+
+def _note_left(api: AsyncAPIClient, guard: SendGuard) -> None:
+    if guard.prediction_id is not None:
+        api.connection.left_running.append(guard.prediction_id)
 
 
 def _describe_create(guard: SendGuard) -> str:

@@ -119,7 +119,11 @@ async def cancel_on_exit_of(api: AsyncAPIClient, job: J, exc: BaseException) -> 
     cleanup = cancel_soon(api, job)
     if AsyncRuntime.is_cancellation(exc):
         kind = _collection(job)[:-1]
-        AsyncRuntime.after_interrupt(cleanup, lambda: f"{kind} {job.id}")
+        AsyncRuntime.after_interrupt(
+            cleanup,
+            lambda: f"{kind} {job.id}",
+            lambda: api.connection.left_running.append(job.id),
+        )
         return
     await cleanup.wait_done()
 

@@ -71,8 +71,15 @@ def send_create(
                 request_sent=guard.sending,
             ) from None
         if Runtime.is_cancellation(exc):
-            Runtime.after_interrupt(job, lambda: _describe_create(guard))
+            Runtime.after_interrupt(
+                job, lambda: _describe_create(guard), lambda: _note_left(api, guard)
+            )
         raise
+
+
+def _note_left(api: APIClient, guard: SendGuard) -> None:
+    if guard.prediction_id is not None:
+        api.connection.left_running.append(guard.prediction_id)
 
 
 def _describe_create(guard: SendGuard) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Literal, NoReturn, Self
 
+import attrs
 import httpx
 from httpx_sse import ServerSentEvent
 
@@ -42,7 +43,7 @@ from .._retry import kind_timeout
 from .._sse import EventIds, ReconnectBudget, reason_for_status, to_event, undelivered_chunks
 from .._sse_decoder import SSEDecoder
 from .._types import InputMapping, WebhookEventName
-from ..types.events import DoneEvent, ErrorEvent, OutputEvent, StreamEvent
+from ..types.events import DoneEvent, ErrorEvent, LogsEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
 from .api_client import APIClient
 from .predictions import Predictions
@@ -393,7 +394,23 @@ class PredictionStream:
                 self._failure = self._failure or event.reason
         elif isinstance(event, ErrorEvent):
             self._failure = event.detail
+        elif isinstance(event, LogsEvent) and self._on_progress is not None:
+            self._note_logs(event.data)
         return event
+
+    def _note_logs(self, text: str) -> None:
+        """Keep the prediction's logs current, so `on_progress` sees the model's progress."""
+        known = self._prediction
+        if known is None:
+            return
+        before = known.progress
+        logs = (known.logs or "") + (text if text.endswith("\n") else text + "\n")
+        updated = attrs.evolve(known, logs=logs)
+        self._prediction = updated
+        after = updated.progress
+        callback = self._on_progress
+        if callback is not None and after is not None and after != before:
+            callback(updated)
 
     def _queue(self, event: StreamEvent) -> None:
         self._pending.append(self._record(event))

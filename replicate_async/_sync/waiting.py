@@ -120,7 +120,11 @@ def cancel_on_exit_of(api: APIClient, job: J, exc: BaseException) -> None:
     cleanup = cancel_soon(api, job)
     if Runtime.is_cancellation(exc):
         kind = _collection(job)[:-1]
-        Runtime.after_interrupt(cleanup, lambda: f"{kind} {job.id}")
+        Runtime.after_interrupt(
+            cleanup,
+            lambda: f"{kind} {job.id}",
+            lambda: api.connection.left_running.append(job.id),
+        )
         return
     cleanup.wait_done()
 

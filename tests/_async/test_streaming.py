@@ -15,6 +15,7 @@ from replicate_async import (
     LogsEvent,
     ModelError,
     OutputEvent,
+    Prediction,
     PredictionAbortedError,
     PredictionCanceledError,
     PredictionFailedError,
@@ -563,6 +564,27 @@ async def test_run_waits_for_the_done_event_then_reads_the_final_state() -> None
         "GET /v1/predictions/p1",
     ]
     assert api.bodies[0].closed
+
+
+async def test_run_waiting_by_stream_reports_the_models_progress_from_log_events() -> None:
+    body = [
+        sse("logs", "loading", id="1:0"),
+        sse("logs", " 20%|██        | 2/10 [00:01<00:04]", id="1:1"),
+        sse("logs", "not a bar", id="1:2"),
+        sse("logs", " 70%|███████   | 7/10 [00:03<00:01]", id="1:3"),
+        DONE,
+    ]
+    api = FakeAPI(created=processing(), streams=[body], states=[succeeded("ok")])
+    seen: list[tuple[str, int | None]] = []
+
+    def note(p: Prediction) -> None:
+        seen.append((p.status, None if p.progress is None else p.progress.current))
+
+    async with make_client(api) as client:
+        assert await client.run("acme/llm", input={}, on_progress=note) == "ok"
+    # Status changes and each new progress figure, in order; a log line without one is quiet.
+    assert seen[:3] == [("processing", None), ("processing", 2), ("processing", 7)]
+    assert seen[3][0] == "succeeded"  # the final state, as the API reports it
 
 
 async def test_run_of_an_instant_prediction_makes_one_request() -> None:
