@@ -219,10 +219,6 @@ class AsyncLimiter:
         """The number of slots."""
         return int(self._limiter.total_tokens)
 
-    @total.setter
-    def total(self, value: int) -> None:
-        self._limiter.total_tokens = max(1, value)
-
     def take_nowait(self, holder: object) -> bool:
         """Take a slot for `holder` if one is free now (to be given back by `give_back`)."""
         try:
@@ -258,10 +254,6 @@ class Limiter:
     def total(self) -> int:
         """The number of slots."""
         return self._total
-
-    @total.setter
-    def total(self, value: int) -> None:  # pragma: no cover - resizing is an async batch feature
-        raise NotImplementedError("a sync Limiter cannot be resized")
 
     def take_nowait(self, holder: object) -> bool:
         """Take a slot for `holder` if one is free now (to be given back by `give_back`)."""

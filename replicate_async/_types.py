@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final, Literal, TypeAlias
 
 import httpx
@@ -40,6 +40,3 @@ TimeoutLike: TypeAlias = float | int | httpx.Timeout
 
 WebhookEventName: TypeAlias = Literal["start", "output", "logs", "completed"] | str
 """A webhook event to subscribe to."""
-
-ProgressCallback: TypeAlias = Callable[[Any], object]
-"""Called with the latest Prediction whenever its status or progress changes."""

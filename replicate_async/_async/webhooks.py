@@ -108,8 +108,7 @@ class AsyncWebhooks:
             WebhookSignatureError: No signature matches, even after fetching the secret again.
             APIStatusError: Fetching the secret failed (`APIConnectionError` in transport).
         """
-        # Imported here: the pure module is only needed once a delivery arrives. (Imported by
-        # name: the package attribute `replicate_async.webhooks` is the resource proxy.)
+        # Imported here: the pure module is only needed once a delivery arrives.
         from ..webhooks import generate_secret
         from ..webhooks import verify as verify_delivery
 
