@@ -21,6 +21,8 @@ async with emu.async_client() as client:
 - `Emulator`: the API (all 37 operations), its models, faults and clock.
 - `Log`, `Progress`, `log`, `sleep`: for model code (log lines, tqdm-style progress, sleeping on
   the emulator's clock).
+- `Emulator.register_cog`, `cog_emulator`, `CogLoadError`: run your own Cog model (its
+  ``cog.yaml`` and predictor, unchanged) behind the API; needs ``replicate-async[cog]``.
 - `Fault`: injected statuses, 429s, dropped connections, slow answers, broken streams.
 - `demo`: the built-in demo models (``Emulator(demo=True)``).
 - ``python -m replicate_async.testing serve --port 8000``: the demo emulator over sockets.
@@ -53,6 +55,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._cog import CogLoadError, cog_emulator
     from ._emulator import Emulator
     from ._faults import Fault, FaultPlan
     from ._models import Log, Progress
@@ -61,6 +64,7 @@ if TYPE_CHECKING:
     from ._webhooks import WebhookDelivery
 
 __all__ = [
+    "CogLoadError",
     "Emulator",
     "EmulatorServer",
     "Fault",
@@ -68,6 +72,7 @@ __all__ = [
     "Log",
     "Progress",
     "WebhookDelivery",
+    "cog_emulator",
     "log",
     "sleep",
 ]
@@ -75,6 +80,7 @@ __all__ = [
 # Loaded on first use (PEP 562), so that the pytest plugin, which lives in this package, costs
 # next to nothing in test suites that never touch the emulator.
 _WHERE = {
+    "CogLoadError": "._cog",
     "Emulator": "._emulator",
     "EmulatorServer": "._server",
     "Fault": "._faults",
@@ -82,6 +88,7 @@ _WHERE = {
     "Log": "._models",
     "Progress": "._models",
     "WebhookDelivery": "._webhooks",
+    "cog_emulator": "._cog",
     "log": "._runner",
     "sleep": "._runner",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import threading
 from collections.abc import AsyncGenerator, Callable, Sequence
 from types import TracebackType
@@ -294,12 +295,46 @@ class Emulator:
         owner, sep, name = ref.partition("/")
         if not sep or not owner or not name or "/" in name or ":" in ref:
             raise ValueError(f"a model reference looks like 'owner/name', not {ref!r}")
-        core = self.core
-        store = core.store
-        model = store.models.get(ref)
         spec = (
             ModelSpec(func, stream=stream, thread=thread, setup_time=setup_time) if func else None
         )
+        return self._add_spec(
+            ref,
+            spec,
+            version=version,
+            description=description,
+            readme=readme,
+            visibility=visibility,
+            github_url=github_url,
+            paper_url=paper_url,
+            license_url=license_url,
+            cover_image_url=cover_image_url,
+            official=official,
+            hardware=hardware,
+        )
+
+    def _add_spec(
+        self,
+        ref: str,
+        spec: ModelSpec | None,
+        *,
+        version: str | None = None,
+        description: str | None = None,
+        readme: str | None = None,
+        visibility: Literal["public", "private"] = "public",
+        github_url: str | None = None,
+        paper_url: str | None = None,
+        license_url: str | None = None,
+        cover_image_url: str | None = None,
+        official: bool = True,
+        hardware: str = "cpu",
+    ) -> str | None:
+        owner, sep, name = ref.partition("/")
+        if not sep or not owner or not name or "/" in name or ":" in ref:
+            raise ValueError(f"a model reference looks like 'owner/name', not {ref!r}")
+        core = self.core
+        store = core.store
+        model = store.models.get(ref)
         doc = spec.doc if spec is not None else None
         if model is None:
             model = Model(
@@ -342,6 +377,74 @@ class Emulator:
         model.versions.append(created)
         store.versions[version] = created
         return version
+
+    def register_cog(
+        self,
+        source: str | os.PathLike[str],
+        *,
+        name: str,
+        concurrency: int | None = None,
+        lazy_setup: bool = False,
+        weights: str | None = None,
+        version: str | None = None,
+        description: str | None = None,
+        visibility: Literal["public", "private"] = "public",
+        hardware: str = "cpu",
+    ) -> str:
+        """Run a Cog model, unchanged, as ``name`` (needs ``replicate-async[cog]``).
+
+        ```python
+        emu = Emulator()
+        emu.register_cog("path/to/cog.yaml", name="me/my-model")  # or "predict.py:Predictor"
+        async with emu.async_client() as client:
+            out = await client.run("me/my-model", input={"prompt": "hi"})
+        ```
+
+        The version's ``openapi_schema`` comes from Cog's inspection of the predictor (types,
+        defaults, ``ge``/``le``, choices, descriptions, order; the output type) and input is
+        validated against it. ``setup()`` runs once, now (or before the first prediction with
+        `lazy_setup`); ``predict()``/``run()`` runs in a worker thread, or on an asyncio loop
+        of the model's own if it is ``async def``, one prediction at a time unless
+        `concurrency` says otherwise. ``print`` output becomes the logs; exceptions fail the
+        prediction; cancelling raises ``cog.CancelationException`` inside ``predict()``.
+        ``Path``/``File`` inputs arrive as local files; returned paths become file outputs;
+        iterators stream. A ``train:`` entry in ``cog.yaml`` becomes the model's trainer.
+
+        Args:
+            source: ``cog.yaml``, the directory holding it, or ``path/to/predict.py:Name``.
+            name: ``owner/name`` to serve the model as.
+            concurrency: Predictions run at once (default: ``cog.yaml``'s ``concurrency.max``,
+                or the ``@cog.concurrent(max=...)`` of the predict method, else 1).
+            lazy_setup: Run ``setup()`` before the first prediction rather than now.
+            weights: Passed to ``setup(weights=...)`` when it takes them (default:
+                ``$COG_WEIGHTS``).
+            version: The version id (default: derived from `name`).
+            description: The model's description.
+            visibility: ``public`` or ``private``.
+            hardware: The hardware SKU.
+
+        Returns:
+            The new version id.
+
+        Raises:
+            ImportError: The ``cog`` extra is not installed.
+            CogLoadError: ``cog.yaml`` or the predictor cannot be loaded, or ``setup()``
+                failed; the message names the file and the line.
+        """
+        from ._cog import register_cog
+
+        return register_cog(
+            self,
+            source,
+            name=name,
+            concurrency=concurrency,
+            lazy_setup=lazy_setup,
+            weights=weights,
+            version=version,
+            description=description,
+            visibility=visibility,
+            hardware=hardware,
+        )
 
     def trainer(self, ref: str) -> Callable[[F], F]:
         """Register the training function of a model (a decorator).

@@ -12,6 +12,7 @@ refused with a 422 problem document, before any prediction exists.
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import inspect
 import pathlib
 import types
@@ -213,6 +214,10 @@ class ModelSpec:
             self.params.append(_Param(param.name, ptype, required, param.default))
         self.return_annotation = hints.get("return", signature.return_annotation)
         self.doc = inspect.getdoc(func)
+
+    def admission(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Entered around a run, from before ``processing``: waits for a free slot if any."""
+        return contextlib.nullcontext()
 
     # -- schema ---------------------------------------------------------------------------
 

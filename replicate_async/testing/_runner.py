@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 __all__ = ["NamedBytes", "Runner", "log", "sleep"]
 
 _DONE = object()
+_HIDDEN_FRAMES = tuple(
+    f'File "{folder}'
+    for folder in (str(pathlib.Path(__file__).parent), str(pathlib.Path(anyio.__file__).parent))
+)
+"""Traceback entries left out of a failed prediction's logs: the emulator's, anyio's."""
 _SCALARS = frozenset({str, int, float, bool})
 
 
@@ -207,8 +212,11 @@ class Runner:
                     await core.clock.sleep(setup)
                 if job.is_terminal():
                     return
-                self.start(job)
-                await self._execute(job, spec, destination)
+                async with spec.admission():  # a free slot of the model (Cog concurrency)
+                    if job.is_terminal():
+                        return
+                    self.start(job)
+                    await self._execute(job, spec, destination)
             if deadline_scope.cancelled_caught and not job.is_terminal():
                 self.finish(job, "canceled" if job.started_at is not None else "aborted")
 
@@ -422,7 +430,7 @@ class Runner:
 
     def _failed(self, job: Job, exc: BaseException) -> None:
         lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-        kept = [line for line in lines if __file__ not in line]
+        kept = [line for line in lines if not line.lstrip().startswith(_HIDDEN_FRAMES)]
         self.log(job, "".join(kept).rstrip("\n"))
         self.finish(job, "failed", error=str(exc) or type(exc).__name__)
 
