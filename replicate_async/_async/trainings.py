@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
-from .._concurrency import AsyncRuntime
-from .._config import check_call_timeout
 from .._exceptions import decode_json_body
 from .._params import create_body, resolve_training_version
 from .._refs import parse_model
@@ -14,20 +12,18 @@ from .._types import InputMapping, WebhookEventName
 from ..types.models import ModelVersion
 from ..types.pages import Page
 from ..types.trainings import Training
-from .api_client import AsyncAPIClient
-from .files import check_segment
+from .jobs import AsyncJobs
 from .pagination import fetch_page, iterate_pages
 from .uploads import encode_input
-from .waiting import fetch_job, wait_until_terminal
 
 __all__ = ["AsyncTrainings"]
 
 
-class AsyncTrainings:
+class AsyncTrainings(AsyncJobs[Training]):
     """Trainings (fine-tunes): create, get, list, iter, cancel, wait."""
 
-    def __init__(self, api: AsyncAPIClient) -> None:
-        self._api = api
+    _kind = Training
+    _collection = "trainings"
 
     async def create(
         self,
@@ -82,11 +78,6 @@ class AsyncTrainings:
         payload = decode_json_body(await self._api.request("POST", path, kind="create", json=body))
         return structure(payload, Training)
 
-    async def get(self, id: str) -> Training:
-        """Return the current state of the training `id`."""
-        check_segment(id, what="training id", example="pass Training.id")
-        return await fetch_job(self._api, Training, id)
-
     async def list(self, *, cursor: str | None = None) -> Page[Training]:
         """Return one page of your trainings, newest first.
 
@@ -99,52 +90,3 @@ class AsyncTrainings:
         """Yield every training, page after page."""
         async for item in iterate_pages(self._api, "trainings", Training):
             yield item
-
-    async def cancel(self, training: Training | str) -> Training:
-        """Cancel a training (by object or id) and return its new state."""
-        tid = training.id if isinstance(training, Training) else training
-        check_segment(tid, what="training id", example="pass a Training or its id")
-        payload = decode_json_body(
-            await self._api.request("POST", f"trainings/{tid}/cancel", kind="idempotent")
-        )
-        return structure(payload, Training)
-
-    async def wait(
-        self,
-        training: Training | str,
-        *,
-        timeout: float | None = None,
-        cancel_on_exit: bool = False,
-        on_progress: Callable[[Training], object] | None = None,
-    ) -> Training:
-        """Wait until the training is terminal and return it, whatever its status.
-
-        Args:
-            training: A training or its id.
-            timeout: One deadline for the whole wait, in seconds. When it passes, the training
-                is canceled on the server and `TrainingTimeoutError` is raised. ``None``
-                waits as long as the training runs.
-            cancel_on_exit: Also cancel the training when the caller gives up (task
-                cancellation, or Ctrl-C in sync code).
-            on_progress: Called with the training whenever its status changes.
-
-        Returns:
-            The terminal training (succeeded, failed, canceled or aborted).
-
-        Raises:
-            TrainingTimeoutError: `timeout` passed; its `training` is the last state seen.
-        """
-        seconds = check_call_timeout(timeout)
-        deadline = None if seconds is None else AsyncRuntime.now() + seconds
-        if isinstance(training, Training):
-            current = training
-        else:
-            check_segment(training, what="training id", example="pass a Training or its id")
-            current = await fetch_job(self._api, Training, training, deadline=deadline)
-        return await wait_until_terminal(
-            self._api,
-            current,
-            deadline=deadline,
-            cancel_on_exit=cancel_on_exit,
-            on_progress=on_progress,
-        )

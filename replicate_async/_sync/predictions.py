@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._concurrency import DeadlinePassed, Runtime
-from .._config import check_call_timeout
 from .._exceptions import APITimeoutError, NotFoundError, UnprocessableEntityError, decode_json_body
 from .._http import SendGuard, cancel_after_value, hold_for_deadline, prefer_value
 from .._params import create_body, create_hint, query_filters, resolve_target
-from .._refs import DeploymentRef, ModelRef, VersionRef, check_id
+from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._serde import structure
 from .._types import InputMapping, WebhookEventName
 from ..types.models import ModelVersion
@@ -20,9 +19,10 @@ from ..types.pages import Page
 from ..types.predictions import Prediction
 from .api_client import APIClient
 from .file_output import map_file_outputs
+from .jobs import Jobs
 from .pagination import fetch_page, iterate_pages
 from .uploads import encode_input
-from .waiting import cancel_now, cancel_on_exit_of, fetch_job, wait_until_terminal
+from .waiting import cancel_now, cancel_on_exit_of
 
 if TYPE_CHECKING:
     from .streaming import PredictionStream
@@ -125,11 +125,11 @@ def _create_job(
     return prediction
 
 
-class Predictions:
-    """Predictions: create, get, list, iter, cancel, wait and stream."""
+class Predictions(Jobs[Prediction]):
+    """Predictions: create, get, output, list, iter, cancel, wait and stream."""
 
-    def __init__(self, api: APIClient) -> None:
-        self._api = api
+    _kind = Prediction
+    _collection = "predictions"
 
     def create(
         self,
@@ -201,12 +201,6 @@ class Predictions:
             headers["Prefer"] = prefer
         return send_create(self._api, target, body, headers, hold=hold, deadline=deadline)
 
-    def get(self, prediction: Prediction | str) -> Prediction:
-        """Return the current state of a prediction (given as an object or its id)."""
-        pid = prediction.id if isinstance(prediction, Prediction) else prediction
-        _check_id(pid)
-        return fetch_job(self._api, Prediction, pid)
-
     def output(self, prediction: Prediction) -> Any:
         """The prediction's output as ``run()`` returns it: file URLs become `FileOutput`.
 
@@ -243,40 +237,6 @@ class Predictions:
         for prediction in iterate_pages(self._api, "predictions", Prediction, params=params):
             yield prediction
 
-    def cancel(self, prediction: Prediction | str) -> Prediction:
-        """Cancel a prediction (by object or id) and return its new state."""
-        pid = prediction.id if isinstance(prediction, Prediction) else prediction
-        _check_id(pid)
-        payload = decode_json_body(
-            self._api.request("POST", f"predictions/{pid}/cancel", kind="idempotent")
-        )
-        return structure(payload, Prediction)
-
-    def wait(
-        self,
-        prediction: Prediction | str,
-        *,
-        timeout: float | None = None,
-        cancel_on_exit: bool = False,
-        on_progress: Callable[[Prediction], object] | None = None,
-    ) -> Prediction:
-        """Wait until the prediction is terminal and return it, whatever its status.
-
-        `timeout` is one deadline for the whole wait: when it passes, the prediction is
-        canceled on the server and `PredictionTimeoutError` is raised. With `cancel_on_exit`,
-        cancelling the calling task (or Ctrl-C in sync code) cancels the prediction too.
-        `on_progress` is called with the prediction whenever its status or progress changes.
-        """
-        deadline = _deadline(timeout)
-        current = prediction if isinstance(prediction, Prediction) else self.get(prediction)
-        return wait_until_terminal(
-            self._api,
-            current,
-            deadline=deadline,
-            cancel_on_exit=cancel_on_exit,
-            on_progress=on_progress,
-        )
-
     def stream(
         self,
         prediction: Prediction | str,
@@ -295,12 +255,3 @@ class Predictions:
             cancel_on_exit=cancel_on_exit,
             idle_timeout=idle_timeout,
         )
-
-
-def _deadline(timeout: float | None) -> float | None:
-    seconds = check_call_timeout(timeout)
-    return None if seconds is None else Runtime.now() + seconds
-
-
-def _check_id(value: str) -> None:
-    check_id(value, "prediction id")

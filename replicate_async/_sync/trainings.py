@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from .._concurrency import Runtime
-from .._config import check_call_timeout
 from .._exceptions import decode_json_body
 from .._params import create_body, resolve_training_version
 from .._refs import parse_model
@@ -15,20 +13,18 @@ from .._types import InputMapping, WebhookEventName
 from ..types.models import ModelVersion
 from ..types.pages import Page
 from ..types.trainings import Training
-from .api_client import APIClient
-from .files import check_segment
+from .jobs import Jobs
 from .pagination import fetch_page, iterate_pages
 from .uploads import encode_input
-from .waiting import fetch_job, wait_until_terminal
 
 __all__ = ["Trainings"]
 
 
-class Trainings:
+class Trainings(Jobs[Training]):
     """Trainings (fine-tunes): create, get, list, iter, cancel, wait."""
 
-    def __init__(self, api: APIClient) -> None:
-        self._api = api
+    _kind = Training
+    _collection = "trainings"
 
     def create(
         self,
@@ -83,11 +79,6 @@ class Trainings:
         payload = decode_json_body(self._api.request("POST", path, kind="create", json=body))
         return structure(payload, Training)
 
-    def get(self, id: str) -> Training:
-        """Return the current state of the training `id`."""
-        check_segment(id, what="training id", example="pass Training.id")
-        return fetch_job(self._api, Training, id)
-
     def list(self, *, cursor: str | None = None) -> Page[Training]:
         """Return one page of your trainings, newest first.
 
@@ -100,52 +91,3 @@ class Trainings:
         """Yield every training, page after page."""
         for item in iterate_pages(self._api, "trainings", Training):
             yield item
-
-    def cancel(self, training: Training | str) -> Training:
-        """Cancel a training (by object or id) and return its new state."""
-        tid = training.id if isinstance(training, Training) else training
-        check_segment(tid, what="training id", example="pass a Training or its id")
-        payload = decode_json_body(
-            self._api.request("POST", f"trainings/{tid}/cancel", kind="idempotent")
-        )
-        return structure(payload, Training)
-
-    def wait(
-        self,
-        training: Training | str,
-        *,
-        timeout: float | None = None,
-        cancel_on_exit: bool = False,
-        on_progress: Callable[[Training], object] | None = None,
-    ) -> Training:
-        """Wait until the training is terminal and return it, whatever its status.
-
-        Args:
-            training: A training or its id.
-            timeout: One deadline for the whole wait, in seconds. When it passes, the training
-                is canceled on the server and `TrainingTimeoutError` is raised. ``None``
-                waits as long as the training runs.
-            cancel_on_exit: Also cancel the training when the caller gives up (task
-                cancellation, or Ctrl-C in sync code).
-            on_progress: Called with the training whenever its status changes.
-
-        Returns:
-            The terminal training (succeeded, failed, canceled or aborted).
-
-        Raises:
-            TrainingTimeoutError: `timeout` passed; its `training` is the last state seen.
-        """
-        seconds = check_call_timeout(timeout)
-        deadline = None if seconds is None else Runtime.now() + seconds
-        if isinstance(training, Training):
-            current = training
-        else:
-            check_segment(training, what="training id", example="pass a Training or its id")
-            current = fetch_job(self._api, Training, training, deadline=deadline)
-        return wait_until_terminal(
-            self._api,
-            current,
-            deadline=deadline,
-            cancel_on_exit=cancel_on_exit,
-            on_progress=on_progress,
-        )
