@@ -6,6 +6,9 @@ until interrupted::
     $ python -m replicate_async.testing serve --port 8000
     REPLICATE_BASE_URL=http://127.0.0.1:8000/v1
     REPLICATE_API_TOKEN=r8_emulator...
+
+With ``--cog path/to/cog.yaml --name owner/name`` it serves your own Cog model instead of the
+demo models (``replicate-async[cog]``).
 """
 
 from __future__ import annotations
@@ -40,21 +43,41 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--retention", type=float, default=3600.0, help="seconds before prediction data is removed"
     )
+    serve.add_argument(
+        "--cog",
+        metavar="PATH",
+        default=None,
+        help="serve a Cog model: cog.yaml, its directory, or predict.py:Predictor",
+    )
+    serve.add_argument(
+        "--name", metavar="OWNER/NAME", default=None, help="the Cog model's name (with --cog)"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
-    from . import Emulator
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from . import CogLoadError, Emulator
 
+    if (args.cog is None) != (args.name is None):
+        parser.error("--cog and --name go together")
     emulator = Emulator(
         api_token=args.token,
         accept_any_token=args.accept_any_token,
         clock=args.clock,
-        demo=not args.no_demo,
+        demo=(args.cog is None or args.demo) and not args.no_demo,
         retention=args.retention,
     )
+    models = "demo models: demo/echo, demo/tokens, demo/image, demo/sleep, demo/fail"
+    if args.cog is not None:
+        try:
+            emulator.register_cog(args.cog, name=args.name)
+        except (ImportError, CogLoadError, ValueError) as exc:
+            print(f"cannot serve {args.cog}: {exc}", file=sys.stderr)
+            return 1
+        models = f"Cog model: {args.name}" + (f"; {models}" if args.demo else "")
     try:
         server = emulator.serve(host=args.host, port=args.port)
     except OSError as exc:
@@ -63,8 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"REPLICATE_BASE_URL={server.base_url}", flush=True)
     print(f"REPLICATE_API_TOKEN={server.api_token}", flush=True)
     print(
-        f"Replicate API emulator on {server.base_url} (demo models: demo/echo, demo/tokens, "
-        "demo/image, demo/sleep, demo/fail). Ctrl-C stops it.",
+        f"Replicate API emulator on {server.base_url} ({models}). Ctrl-C stops it.",
         file=sys.stderr,
         flush=True,
     )

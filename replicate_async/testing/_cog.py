@@ -269,18 +269,22 @@ def _line_of(obj: Any) -> tuple[str, int | None]:
 
 
 def _param_line(func: Any, message: str) -> tuple[str, int | None]:
+    """The file and line of the parameter Cog's message is about (else of the ``def``)."""
     file, start = _line_of(func)
     if start is None:
         return file, None
-    names = re.findall(
-        r"(?:input field|for input|input:|type annotation for input:)\s+(\w+)", message
-    )
-    if names:
-        with contextlib.suppress(OSError, TypeError):
-            lines, _ = inspect.getsourcelines(func)
-            for offset, text in enumerate(lines):
-                if re.search(rf"\b{re.escape(names[0])}\s*[:=,)]", text) and offset > 0:
-                    return file, start + offset
+    try:
+        names = list(inspect.signature(func).parameters)
+        lines, _ = inspect.getsourcelines(func)
+    except (OSError, TypeError, ValueError):
+        return file, start
+    mentioned = [n for n in names if re.search(rf"\b{re.escape(n)}\b(?=:|$|\s)", message)]
+    for name in mentioned[:1]:
+        for offset, text in enumerate(lines[1:], 1):
+            if re.match(rf"\s*{re.escape(name)}\s*[:=,)]", text) or re.search(
+                rf"[(,]\s*{re.escape(name)}\s*:", text
+            ):
+                return file, start + offset
     return file, start
 
 
