@@ -298,7 +298,7 @@ def test_a_predictor_that_cannot_import_points_at_the_line() -> None:
     with pytest.raises(CogLoadError) as caught:
         Emulator().register_cog(FIXTURES / "broken_predictor", name="me/broken")
     assert caught.value.path == str(FIXTURES / "broken_predictor" / "predict.py")
-    assert caught.value.line == 6
+    assert caught.value.line == 5
     assert "weights not found" in str(caught.value)
 
 
