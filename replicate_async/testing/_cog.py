@@ -44,10 +44,10 @@ import tempfile
 import threading
 import traceback
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from contextvars import ContextVar
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import anyio
 import anyio.from_thread
@@ -159,7 +159,7 @@ def read_config(source: str | os.PathLike[str]) -> CogConfig:
         file = pathlib.Path(text.rpartition(":")[0] if ".py:" in text else text).resolve()
         ref = f"{file.name}:{text.rpartition(':')[2]}" if ".py:" in text else file.name
         return CogConfig(root, _parse_ref(ref, root, file, None), None, None)
-    import yaml
+    yaml: Any = importlib.import_module("yaml")  # a dependency of cog
 
     path = path.resolve()
     try:
@@ -571,7 +571,7 @@ def _openapi(entry: _Entry, cog_version: str) -> dict[str, Any]:
             "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
         },
     }
-    anything = {
+    anything: dict[str, Any] = {
         "description": "Successful Response",
         "content": {"application/json": {"schema": {}}},
     }
@@ -744,7 +744,7 @@ class _Sink:
 _SINK: ContextVar[_Sink | None] = ContextVar("replicate_async_cog_sink", default=None)
 
 
-class _Tee(io.TextIOBase):
+class _Tee:
     """Stands in for sys.stdout / sys.stderr while Cog code runs: routes a run's writes."""
 
     def __init__(self, original: Any) -> None:
@@ -758,19 +758,14 @@ class _Tee(io.TextIOBase):
         return len(s)
 
     def flush(self) -> None:
-        sink = _SINK.get()
-        if sink is None:
+        if _SINK.get() is None:
             self.original.flush()
 
     def isatty(self) -> bool:
-        return False
+        return False if _SINK.get() is not None else bool(self.original.isatty())
 
-    def fileno(self) -> int:
-        return int(self.original.fileno())
-
-    @property
-    def encoding(self) -> str:  # pyright: ignore[reportIncompatibleMethodOverride]
-        return str(getattr(self.original, "encoding", "utf-8"))
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
 
 
 class _Capture:
@@ -782,7 +777,7 @@ class _Capture:
         self._saved: tuple[Any, Any] | None = None
 
     @contextlib.contextmanager
-    def active(self) -> Iterator[None]:
+    def active(self) -> Generator[None]:
         with self._lock:
             self._users += 1
             if self._users == 1:
@@ -964,7 +959,7 @@ class CogModel:
     # -- slots ------------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncGenerator[None]:
         """A run's slot (``concurrency`` at once), then setup if it has not run yet."""
         key = anyio.lowlevel.current_token()
         limiter = self._limiters.get(key)
@@ -1085,7 +1080,7 @@ class CogSpec(ModelSpec):
                             close()
 
     @contextlib.asynccontextmanager
-    async def _prepared(self, data: dict[str, Any]) -> AsyncIterator[tuple[dict[str, Any], _Sink]]:
+    async def _prepared(self, data: dict[str, Any]) -> AsyncGenerator[tuple[dict[str, Any], _Sink]]:
         context = _CURRENT.get()
         if context is None:  # pragma: no cover - the runner always sets it
             raise RuntimeError("a Cog model runs inside the emulator only")
@@ -1124,7 +1119,7 @@ class CogSpec(ModelSpec):
             else:
                 default = field.default
                 if isinstance(default, dataclasses.Field):
-                    factory: Any = default.default_factory
+                    factory: Any = getattr(default, "default_factory", None)  # pyright: ignore[reportUnknownArgumentType]
                     value = factory() if callable(factory) else None
                 else:
                     value = default
@@ -1134,7 +1129,7 @@ class CogSpec(ModelSpec):
             primitive = ftype.primitive
             if primitive in (adt.PrimitiveType.PATH, adt.PrimitiveType.FILE):
                 many = isinstance(value, list)
-                items: list[Any] = value if many else [value]  # pyright: ignore[reportUnknownVariableType]
+                items: list[Any] = cast("list[Any]", value) if many else [value]
                 local: list[Any] = []
                 for index, item in enumerate(items):
                     if not isinstance(item, str) or (
