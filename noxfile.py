@@ -1,4 +1,5 @@
-"""Developer tasks. `nox` alone runs lint, typecheck, tests and fuzz: the README's test command."""
+"""Developer tasks. `nox` alone runs lint, typecheck, tests, tests_aiohttp and fuzz: the README's
+test command."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-# fuzz is a default session: it takes about 20 s (the CI budget allows 90).
-nox.options.sessions = ["lint", "typecheck", "tests", "fuzz"]
+# fuzz (about 20 s) and tests_aiohttp (about 15 s) are default sessions: CI allows 20 minutes.
+nox.options.sessions = ["lint", "typecheck", "tests", "tests_aiohttp", "fuzz"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
@@ -98,6 +99,13 @@ def examples(session: nox.Session) -> None:
     session.run("python", "examples/quickstart.py")
     session.run("python", "examples/stream.py")
     session.run("python", "examples/webhooks_end_to_end.py")
+    tmp = Path(session.create_tmp())
+    session.run(
+        "python",
+        "examples/batch_jsonl.py",
+        "examples/data/prompts.jsonl",
+        str(tmp / "results.jsonl"),
+    )
 
 
 @nox.session
@@ -130,3 +138,6 @@ def bench(session: nox.Session) -> None:
         official_python,
         *session.posargs,
     )
+    # The batch scenario: run_batch and its journal against a plain httpx loop, in one run.
+    quick = ["--quick"] if "--quick" in session.posargs else []
+    session.run("python", "benchmarks/bench_batch.py", *quick)

@@ -11,11 +11,14 @@ import sys
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
 import anyio.lowlevel
 import anyio.to_thread
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "AsyncJob",
@@ -95,6 +98,15 @@ class AsyncRuntime:
         return _interrupted(exc)
 
     @staticmethod
+    def backend_transport(name: str, *, max_connections: int) -> httpx.AsyncBaseTransport:
+        """The transport of an `http_backend` other than httpx's own (``"aiohttp"``)."""
+        if name != "aiohttp":
+            raise ValueError(f"http_backend={name!r} is not known: choose 'httpx' or 'aiohttp'")
+        from ._aiohttp import aiohttp_transport
+
+        return aiohttp_transport(max_connections=max_connections)
+
+    @staticmethod
     def after_interrupt(
         job: AsyncJob[Any], describe: Callable[[], str], left: Callable[[], None]
     ) -> None:
@@ -162,6 +174,17 @@ class Runtime:
     def is_cancellation(exc: BaseException) -> bool:
         """Whether `exc` means the caller gave up (Ctrl-C in sync code)."""
         return isinstance(exc, (KeyboardInterrupt, SystemExit))
+
+    @staticmethod
+    def backend_transport(name: str, *, max_connections: int) -> httpx.BaseTransport:
+        """Sync code has one backend: httpx's own (aiohttp is asyncio only)."""
+        del max_connections
+        from ._exceptions import ConfigurationError
+
+        raise ConfigurationError(
+            f"http_backend={name!r} is for the async client (AsyncClient on asyncio); the sync "
+            "Client uses httpx's own transport"
+        )
 
     @staticmethod
     def after_interrupt(

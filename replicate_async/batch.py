@@ -42,8 +42,8 @@ from attrs import evolve, field, frozen
 
 from ._async.client import AsyncClient
 from ._async.file_output import AsyncFileOutput
-from ._async.run import check_outcome, map_prediction_output, wait_for_prediction
-from ._async.waiting import CLEANUP_SECONDS, cancel_on_exit_of
+from ._async.run import check_outcome, map_prediction_output
+from ._async.waiting import CLEANUP_SECONDS, cancel_on_exit_of, wait_for_job
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -456,7 +456,7 @@ class _Batch:
                     prediction = await self._create(index, item, deadline)
                 created = True
                 if not prediction.is_terminal:
-                    prediction = await wait_for_prediction(
+                    prediction = await wait_for_job(
                         self.api,
                         prediction,
                         deadline=deadline,

@@ -54,3 +54,10 @@ def test_close_makes_the_next_call_use_a_new_client(served: Emulator) -> None:
     assert first.is_closed
     assert sync.run("acme/echo", input={"text": "again"}) == "AGAIN"
     assert sync.default_client() is not first
+
+
+def test_the_aiohttp_backend_is_refused_by_the_sync_client() -> None:
+    from replicate_async import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="async client"):
+        Client("r8_x", http_backend="aiohttp")

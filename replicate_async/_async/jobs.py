@@ -16,7 +16,7 @@ from .._exceptions import decode_json_body
 from .._refs import check_id
 from .._serde import structure
 from .api_client import AsyncAPIClient
-from .waiting import J, fetch_job, wait_until_terminal
+from .waiting import J, fetch_job, wait_for_job
 
 __all__ = ["AsyncJobs"]
 
@@ -61,6 +61,9 @@ class AsyncJobs(Generic[J]):
     ) -> J:
         """Wait until it is terminal and return it, whatever its status.
 
+        A prediction that streams is followed by its stream (no polling) while a stream slot
+        is free; otherwise it is polled on an adaptive schedule.
+
         Args:
             job: The object, or its id.
             timeout: One deadline for the whole wait, in seconds. When it passes, the job is
@@ -81,7 +84,7 @@ class AsyncJobs(Generic[J]):
             if isinstance(job, self._kind)
             else await fetch_job(self._api, self._kind, self._id_of(job), deadline=deadline)
         )
-        return await wait_until_terminal(
+        return await wait_for_job(
             self._api,
             current,
             deadline=deadline,

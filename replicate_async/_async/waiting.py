@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .._concurrency import AsyncJob, AsyncRuntime, DeadlinePassed
 from .._exceptions import (
@@ -35,6 +35,7 @@ __all__ = [
     "cancel_on_exit_of",
     "cancel_soon",
     "fetch_job",
+    "wait_for_job",
     "wait_until_terminal",
 ]
 
@@ -189,3 +190,37 @@ def _progress_key(job: Prediction | Training) -> object:
         progress = job.progress
         return None if progress is None else progress.current
     return None
+
+
+async def wait_for_job(
+    api: AsyncAPIClient,
+    job: J,
+    *,
+    deadline: float | None,
+    cancel_on_exit: bool,
+    on_progress: Callable[[J], object] | None = None,
+) -> J:
+    """Wait until `job` is terminal: the one wait of run(), wait() and batches.
+
+    A prediction with a stream URL, while a stream slot is free (`max_streams`), is followed by
+    its stream: the done event says when it finished, then one GET reads the final state.
+    Anything else is polled on the adaptive schedule.
+    """
+    if isinstance(job, Prediction):
+        urls = job.urls
+        if urls is not None and urls.stream:
+            from .streaming import stream_slot_free, wait_with_stream
+
+            if stream_slot_free(api):
+                progress: Any = on_progress  # the callback takes predictions here
+                followed: Any = await wait_with_stream(
+                    api,
+                    job,
+                    deadline=deadline,
+                    cancel_on_exit=cancel_on_exit,
+                    on_progress=progress,
+                )
+                return followed  # type: ignore[no-any-return]
+    return await wait_until_terminal(
+        api, job, deadline=deadline, cancel_on_exit=cancel_on_exit, on_progress=on_progress
+    )

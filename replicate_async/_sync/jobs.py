@@ -17,7 +17,7 @@ from .._exceptions import decode_json_body
 from .._refs import check_id
 from .._serde import structure
 from .api_client import APIClient
-from .waiting import J, fetch_job, wait_until_terminal
+from .waiting import J, fetch_job, wait_for_job
 
 __all__ = ["Jobs"]
 
@@ -60,6 +60,9 @@ class Jobs(Generic[J]):
     ) -> J:
         """Wait until it is terminal and return it, whatever its status.
 
+        A prediction that streams is followed by its stream (no polling) while a stream slot
+        is free; otherwise it is polled on an adaptive schedule.
+
         Args:
             job: The object, or its id.
             timeout: One deadline for the whole wait, in seconds. When it passes, the job is
@@ -80,7 +83,7 @@ class Jobs(Generic[J]):
             if isinstance(job, self._kind)
             else fetch_job(self._api, self._kind, self._id_of(job), deadline=deadline)
         )
-        return wait_until_terminal(
+        return wait_for_job(
             self._api,
             current,
             deadline=deadline,

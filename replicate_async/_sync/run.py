@@ -15,44 +15,14 @@ from ..types.predictions import Prediction
 from .api_client import APIClient
 from .file_output import map_file_outputs
 from .predictions import Predictions
-from .waiting import wait_until_terminal
+from .waiting import wait_for_job
 
-__all__ = ["check_outcome", "map_prediction_output", "run_prediction", "wait_for_prediction"]
+__all__ = ["check_outcome", "map_prediction_output", "run_prediction"]
 
 
 def map_prediction_output(api: APIClient, output: Any, *, use_file_output: bool) -> Any:
     """The output as run() returns it: file strings wrapped as `FileOutput`."""
     return map_file_outputs(api, output) if use_file_output else output
-
-
-def wait_for_prediction(
-    api: APIClient,
-    prediction: Prediction,
-    *,
-    deadline: float | None,
-    cancel_on_exit: bool,
-    on_progress: Callable[[Prediction], object] | None,
-) -> Prediction:
-    """Wait until `prediction` is terminal.
-
-    With a stream URL and a free stream slot (`max_streams`), the stream's done event says
-    when it finished (then one GET reads the final state); otherwise it is polled.
-    """
-    urls = prediction.urls
-    if urls is not None and urls.stream:
-        from .streaming import stream_slot_free, wait_with_stream
-
-        if stream_slot_free(api):
-            return wait_with_stream(
-                api,
-                prediction,
-                deadline=deadline,
-                cancel_on_exit=cancel_on_exit,
-                on_progress=on_progress,
-            )
-    return wait_until_terminal(
-        api, prediction, deadline=deadline, cancel_on_exit=cancel_on_exit, on_progress=on_progress
-    )
 
 
 def run_prediction(
@@ -88,7 +58,7 @@ def run_prediction(
     if not prediction.is_terminal:
         if on_progress is not None:
             on_progress(prediction)
-        prediction = wait_for_prediction(
+        prediction = wait_for_job(
             api,
             prediction,
             deadline=deadline,
