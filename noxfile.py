@@ -65,7 +65,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite on asyncio and trio, with branch coverage."""
-    session.install("-e", ".[emulator]", *group("test"))
+    session.install("-e", ".[emulator,cog]", *group("test"))
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "report", "--fail-under=90")
