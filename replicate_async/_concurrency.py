@@ -41,6 +41,10 @@ class DeadlinePassed(Exception):
     """A call's deadline passed while it waited (internal signal, never seen by users)."""
 
 
+def _never() -> bool:
+    return False
+
+
 def _interrupted(exc: BaseException) -> bool:
     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
         return True
@@ -96,6 +100,25 @@ class AsyncRuntime:
     def is_cancellation(exc: BaseException) -> bool:
         """Whether `exc` means the caller gave up: task cancellation (any form) or Ctrl-C."""
         return _interrupted(exc)
+
+    @staticmethod
+    def cancel_pending_probe() -> Callable[[], bool]:
+        """A check, callable from other tasks, that a cancellation is on its way to this task.
+
+        On asyncio a cancel request is visible at once (``Task.cancelling()`` rises) while the
+        task itself sees it only at its next step; elsewhere the probe answers False.
+        """
+        import sniffio
+
+        if sniffio.current_async_library() != "asyncio":
+            return _never
+        import asyncio
+
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - always inside a task
+            return _never
+        baseline = task.cancelling()
+        return lambda: task.cancelling() > baseline
 
     @staticmethod
     def backend_transport(name: str, *, max_connections: int) -> httpx.AsyncBaseTransport:
@@ -174,6 +197,11 @@ class Runtime:
     def is_cancellation(exc: BaseException) -> bool:
         """Whether `exc` means the caller gave up (Ctrl-C in sync code)."""
         return isinstance(exc, (KeyboardInterrupt, SystemExit))
+
+    @staticmethod
+    def cancel_pending_probe() -> Callable[[], bool]:
+        """Ctrl-C reaches the main thread at once: the caller's own flag is enough."""
+        return _never
 
     @staticmethod
     def backend_transport(name: str, *, max_connections: int) -> httpx.BaseTransport:

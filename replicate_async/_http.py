@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import platform
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from urllib.parse import urlsplit
 
@@ -70,7 +71,8 @@ def check_guard_at_send() -> None:
     guard = ACTIVE_GUARD.get()
     if guard is None:
         return
-    if guard.abandoned:
+    if guard.abandoned or guard.caller_gave_up():
+        guard.abandoned = True
         raise Abandoned
     guard.sending = True
 
@@ -80,15 +82,19 @@ class SendGuard:
 
     The caller sets `abandoned` when it gives up; the job checks it before every attempt, so
     nothing is sent after that, and `sending` tells the caller whether a request is in flight
-    (then its answer is still read, and the prediction it made is canceled).
+    (then its answer is still read, and the prediction it made is canceled). `caller_gave_up`
+    asks the event loop whether a cancellation is already on its way to the caller (asyncio
+    delivers it at the caller's next step, which may come after the job's), so a create is
+    not sent in that gap either.
     """
 
-    __slots__ = ("abandoned", "prediction_id", "sending")
+    __slots__ = ("abandoned", "caller_gave_up", "prediction_id", "sending")
 
-    def __init__(self) -> None:
+    def __init__(self, caller_gave_up: Callable[[], bool] = lambda: False) -> None:
         self.abandoned = False
         self.sending = False
         self.prediction_id: str | None = None
+        self.caller_gave_up = caller_gave_up
 
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")

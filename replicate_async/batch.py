@@ -42,6 +42,7 @@ from attrs import evolve, field, frozen
 
 from ._async.client import AsyncClient
 from ._async.file_output import AsyncFileOutput
+from ._async.predictions import create_prediction
 from ._async.run import check_outcome, map_prediction_output
 from ._async.waiting import CLEANUP_SECONDS, cancel_on_exit_of, wait_for_job
 from ._exceptions import (
@@ -514,15 +515,15 @@ class _Batch:
         # once the server answers), and the wait is a stream or adaptive polling.
         writer = self.writer
         if writer is None:
-            return await self.client.predictions.create_for(
-                self.target, input=item, wait=False, deadline=deadline
+            return await create_prediction(
+                self.api, self.target, input=item, wait=False, deadline=deadline
             )
         # Journaled: the intent is committed before the create is sent, and the id before the
         # prediction is waited on, so that a crash at any point never pays twice.
         await writer.write(Journal.intent(index, time.time()), durable=True)
         try:
-            prediction = await self.client.predictions.create_for(
-                self.target, input=item, wait=False, deadline=deadline
+            prediction = await create_prediction(
+                self.api, self.target, input=item, wait=False, deadline=deadline
             )
         except Exception as exc:
             if _create_refused(exc):

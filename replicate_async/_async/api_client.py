@@ -245,7 +245,8 @@ class AsyncAPIClient:
                     raise _too_late(method, url, "too little time is left to send it")
                 active: Token[SendGuard | None] | None = None
                 if guard is not None:
-                    if guard.abandoned:
+                    if guard.abandoned or guard.caller_gave_up():
+                        guard.abandoned = True
                         raise _too_late(method, url, "the caller gave up before it was sent")
                     if not connection.owns_http:
                         guard.sending = True  # no hook on a user's client: sent from here

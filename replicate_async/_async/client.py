@@ -263,7 +263,6 @@ class AsyncClient:
         target = resolve_target(ref, deployment=deployment)
         return await run_prediction(
             self._api,
-            self.predictions,
             target,
             input=input,
             wait=wait,
@@ -304,7 +303,6 @@ class AsyncClient:
         target = resolve_target(ref, deployment=deployment)
         return AsyncPredictionStream.for_new_prediction(
             self._api,
-            self.predictions,
             target,
             input=input,
             timeout=timeout,

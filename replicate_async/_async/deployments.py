@@ -16,7 +16,7 @@ from ..types.predictions import Prediction
 from .api_client import AsyncAPIClient
 from .files import check_segment, delete_resource
 from .pagination import fetch_page, iterate_pages
-from .predictions import AsyncPredictions
+from .predictions import create_prediction
 from .run import run_prediction
 
 __all__ = ["AsyncDeploymentPredictions", "AsyncDeployments"]
@@ -54,7 +54,8 @@ class AsyncDeploymentPredictions:
             cancel_after: A server-side deadline (seconds, or ``"5m"``; at least 5 s).
         """
         ref = parse_deployment(deployment)
-        return await AsyncPredictions(self._api).create_for(
+        return await create_prediction(
+            self._api,
             ref,
             input=input,
             webhook=webhook,
@@ -248,7 +249,6 @@ class AsyncDeployments:
         ref = parse_deployment(deployment)
         return await run_prediction(
             self._api,
-            AsyncPredictions(self._api),
             ref,
             input=input,
             wait=wait,

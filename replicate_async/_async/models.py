@@ -17,7 +17,7 @@ from ..types.predictions import Prediction
 from .api_client import AsyncAPIClient
 from .files import check_segment, delete_resource
 from .pagination import fetch_page, iterate_pages
-from .predictions import AsyncPredictions
+from .predictions import create_prediction
 
 __all__ = [
     "AsyncModelExamples",
@@ -170,7 +170,8 @@ class AsyncModelPredictions:
             cancel_after: A server-side deadline (seconds, or ``"5m"``; at least 5 s).
         """
         ref = model_ref(model)
-        return await AsyncPredictions(self._api).create_for(
+        return await create_prediction(
+            self._api,
             ref,
             input=input,
             webhook=webhook,

@@ -26,7 +26,7 @@ from .waiting import cancel_now, cancel_on_exit_of
 if TYPE_CHECKING:
     from .streaming import AsyncPredictionStream
 
-__all__ = ["AsyncPredictions", "send_create"]
+__all__ = ["AsyncPredictions", "create_prediction", "send_create"]
 
 
 async def send_create(
@@ -45,7 +45,7 @@ async def send_create(
     which then cancels the prediction (async callers return at once; `aclose()` waits for it).
     Past `deadline`, the caller gets `APITimeoutError` and the same cleanup happens.
     """
-    guard = SendGuard()
+    guard = SendGuard(AsyncRuntime.cancel_pending_probe())
     job = api.connection.tasks.start(
         partial(_create_job, api, target, body, headers, hold, deadline, guard)
     )
@@ -124,6 +124,41 @@ async def _create_job(
     return prediction
 
 
+async def create_prediction(
+    api: AsyncAPIClient,
+    target: ModelRef | VersionRef | DeploymentRef,
+    *,
+    input: InputMapping,
+    webhook: str | None = None,
+    webhook_events_filter: Sequence[WebhookEventName] | None = None,
+    wait: bool | int | float = False,
+    cancel_after: float | str | None = None,
+    deadline: float | None = None,
+) -> Prediction:
+    """Create a prediction for an already parsed reference (create, run, stream, batch).
+
+    With a `deadline`, a hold asked by `wait` ends `HOLD_MARGIN` seconds before it (or is
+    dropped when less than that is left), so the answer always arrives in time.
+    """
+    prefer_value(wait)  # a bad `wait` fails before anything is uploaded
+    headers: dict[str, str] = {}
+    if cancel_after is not None:
+        headers["Cancel-After"] = cancel_after_value(cancel_after)
+    if not isinstance(input, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(
+            f"input must be a mapping of input names to values, not {type(input).__name__}"
+        )
+    api.options.require_token()
+    body = create_body(target, input, webhook=webhook, webhook_events_filter=webhook_events_filter)
+    body["input"] = await encode_input(api, input)
+    if deadline is not None and wait is not False:
+        wait = hold_for_deadline(wait is True or int(wait), deadline - AsyncRuntime.now())
+    prefer, hold = prefer_value(wait)
+    if prefer is not None:
+        headers["Prefer"] = prefer
+    return await send_create(api, target, body, headers, hold=hold, deadline=deadline)
+
+
 class AsyncPredictions(AsyncJobs[Prediction]):
     """Predictions: create, get, output, list, iter, cancel, wait and stream."""
 
@@ -155,7 +190,8 @@ class AsyncPredictions(AsyncJobs[Prediction]):
         or call `wait`. A create is never retried after it may have reached the server.
         """
         target = resolve_target(ref, model=model, version=version, deployment=deployment)
-        return await self.create_for(
+        return await create_prediction(
+            self._api,
             target,
             input=input,
             webhook=webhook,
@@ -163,42 +199,6 @@ class AsyncPredictions(AsyncJobs[Prediction]):
             wait=wait,
             cancel_after=cancel_after,
         )
-
-    async def create_for(
-        self,
-        target: ModelRef | VersionRef | DeploymentRef,
-        *,
-        input: InputMapping,
-        webhook: str | None = None,
-        webhook_events_filter: Sequence[WebhookEventName] | None = None,
-        wait: bool | int | float = False,
-        cancel_after: float | str | None = None,
-        deadline: float | None = None,
-    ) -> Prediction:
-        """Create a prediction for an already parsed reference (used by run and stream).
-
-        With a `deadline`, a hold asked by `wait` ends `HOLD_MARGIN` seconds before it (or is
-        dropped when less than that is left), so the answer always arrives in time.
-        """
-        prefer_value(wait)  # a bad `wait` fails before anything is uploaded
-        headers: dict[str, str] = {}
-        if cancel_after is not None:
-            headers["Cancel-After"] = cancel_after_value(cancel_after)
-        if not isinstance(input, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise TypeError(
-                f"input must be a mapping of input names to values, not {type(input).__name__}"
-            )
-        self._api.options.require_token()
-        body = create_body(
-            target, input, webhook=webhook, webhook_events_filter=webhook_events_filter
-        )
-        body["input"] = await encode_input(self._api, input)
-        if deadline is not None and wait is not False:
-            wait = hold_for_deadline(wait is True or int(wait), deadline - AsyncRuntime.now())
-        prefer, hold = prefer_value(wait)
-        if prefer is not None:
-            headers["Prefer"] = prefer
-        return await send_create(self._api, target, body, headers, hold=hold, deadline=deadline)
 
     def output(self, prediction: Prediction) -> Any:
         """The prediction's output as ``run()`` returns it: file URLs become `AsyncFileOutput`.

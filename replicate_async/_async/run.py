@@ -13,7 +13,7 @@ from .._types import InputMapping, WebhookEventName
 from ..types.predictions import Prediction
 from .api_client import AsyncAPIClient
 from .file_output import map_file_outputs
-from .predictions import AsyncPredictions
+from .predictions import create_prediction
 from .waiting import wait_for_job
 
 __all__ = ["check_outcome", "map_prediction_output", "run_prediction"]
@@ -26,7 +26,6 @@ def map_prediction_output(api: AsyncAPIClient, output: Any, *, use_file_output: 
 
 async def run_prediction(
     api: AsyncAPIClient,
-    predictions: AsyncPredictions,
     target: ModelRef | VersionRef | DeploymentRef,
     *,
     input: InputMapping,
@@ -42,10 +41,11 @@ async def run_prediction(
     """Run a model to completion and return its output (see `AsyncClient.run`)."""
     seconds = check_call_timeout(timeout)
     deadline = None if seconds is None else AsyncRuntime.now() + seconds
-    # The create's hold ends before the deadline (see `create_for`), and the create runs in a
+    # The create's hold ends before the deadline (see `create_prediction`), and the create runs in a
     # job the client owns: interrupted meanwhile, the caller returns and the client cancels
     # whatever the create made.
-    prediction = await predictions.create_for(
+    prediction = await create_prediction(
+        api,
         target,
         input=input,
         webhook=webhook,

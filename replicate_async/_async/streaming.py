@@ -45,7 +45,7 @@ from .._types import InputMapping, WebhookEventName
 from ..types.events import DoneEvent, ErrorEvent, LogsEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
 from .api_client import AsyncAPIClient
-from .predictions import AsyncPredictions
+from .predictions import create_prediction
 from .waiting import (
     CLEANUP_SECONDS,
     cancel_on_deadline,
@@ -106,7 +106,6 @@ class AsyncPredictionStream:
         api: AsyncAPIClient,
         *,
         prediction: Prediction | str | None = None,
-        predictions: AsyncPredictions | None = None,
         target: ModelRef | VersionRef | DeploymentRef | None = None,
         input: InputMapping | None = None,
         cancel_after: float | str | None = None,
@@ -130,7 +129,6 @@ class AsyncPredictionStream:
             if not prediction or "/" in prediction:
                 raise ValueError(f"invalid id {prediction!r}: pass the id string the API returned")
             self._prediction_id = prediction
-        self._predictions = predictions
         self._target = target
         self._input = input
         self._cancel_after = cancel_after
@@ -186,7 +184,6 @@ class AsyncPredictionStream:
     def for_new_prediction(
         cls,
         api: AsyncAPIClient,
-        predictions: AsyncPredictions,
         target: ModelRef | VersionRef | DeploymentRef,
         *,
         input: InputMapping,
@@ -200,7 +197,6 @@ class AsyncPredictionStream:
         """A stream that creates its prediction when it is entered or first iterated."""
         return cls(
             api,
-            predictions=predictions,
             target=target,
             input=input,
             cancel_after=cancel_after,
@@ -355,14 +351,14 @@ class AsyncPredictionStream:
             self._deadline = AsyncRuntime.now() + self._timeout
         prediction = self._prediction
         if prediction is None:
-            predictions = self._predictions
-            if predictions is not None:
-                assert self._target is not None
+            target = self._target
+            if target is not None:
                 assert self._input is not None
                 # The create runs in a job the client owns: interrupted meanwhile, the caller
                 # returns and the client cancels whatever the create made.
-                prediction = await predictions.create_for(
-                    self._target,
+                prediction = await create_prediction(
+                    self._api,
+                    target,
                     input=self._input,
                     webhook=self._webhook,
                     webhook_events_filter=self._webhook_events_filter,

@@ -264,7 +264,6 @@ class Client:
         target = resolve_target(ref, deployment=deployment)
         return run_prediction(
             self._api,
-            self.predictions,
             target,
             input=input,
             wait=wait,
@@ -305,7 +304,6 @@ class Client:
         target = resolve_target(ref, deployment=deployment)
         return PredictionStream.for_new_prediction(
             self._api,
-            self.predictions,
             target,
             input=input,
             timeout=timeout,

@@ -17,7 +17,7 @@ from ..types.predictions import Prediction
 from .api_client import APIClient
 from .files import check_segment, delete_resource
 from .pagination import fetch_page, iterate_pages
-from .predictions import Predictions
+from .predictions import create_prediction
 from .run import run_prediction
 
 __all__ = ["DeploymentPredictions", "Deployments"]
@@ -55,7 +55,8 @@ class DeploymentPredictions:
             cancel_after: A server-side deadline (seconds, or ``"5m"``; at least 5 s).
         """
         ref = parse_deployment(deployment)
-        return Predictions(self._api).create_for(
+        return create_prediction(
+            self._api,
             ref,
             input=input,
             webhook=webhook,
@@ -249,7 +250,6 @@ class Deployments:
         ref = parse_deployment(deployment)
         return run_prediction(
             self._api,
-            Predictions(self._api),
             ref,
             input=input,
             wait=wait,

@@ -18,7 +18,7 @@ from ..types.predictions import Prediction
 from .api_client import APIClient
 from .files import check_segment, delete_resource
 from .pagination import fetch_page, iterate_pages
-from .predictions import Predictions
+from .predictions import create_prediction
 
 __all__ = [
     "ModelExamples",
@@ -171,7 +171,8 @@ class ModelPredictions:
             cancel_after: A server-side deadline (seconds, or ``"5m"``; at least 5 s).
         """
         ref = model_ref(model)
-        return Predictions(self._api).create_for(
+        return create_prediction(
+            self._api,
             ref,
             input=input,
             webhook=webhook,

@@ -14,7 +14,7 @@ from .._types import InputMapping, WebhookEventName
 from ..types.predictions import Prediction
 from .api_client import APIClient
 from .file_output import map_file_outputs
-from .predictions import Predictions
+from .predictions import create_prediction
 from .waiting import wait_for_job
 
 __all__ = ["check_outcome", "map_prediction_output", "run_prediction"]
@@ -27,7 +27,6 @@ def map_prediction_output(api: APIClient, output: Any, *, use_file_output: bool)
 
 def run_prediction(
     api: APIClient,
-    predictions: Predictions,
     target: ModelRef | VersionRef | DeploymentRef,
     *,
     input: InputMapping,
@@ -43,10 +42,11 @@ def run_prediction(
     """Run a model to completion and return its output (see `Client.run`)."""
     seconds = check_call_timeout(timeout)
     deadline = None if seconds is None else Runtime.now() + seconds
-    # The create's hold ends before the deadline (see `create_for`), and the create runs in a
+    # The create's hold ends before the deadline (see `create_prediction`), and the create runs in a
     # job the client owns: interrupted meanwhile, the caller returns and the client cancels
     # whatever the create made.
-    prediction = predictions.create_for(
+    prediction = create_prediction(
+        api,
         target,
         input=input,
         webhook=webhook,

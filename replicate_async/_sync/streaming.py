@@ -46,7 +46,7 @@ from .._types import InputMapping, WebhookEventName
 from ..types.events import DoneEvent, ErrorEvent, LogsEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
 from .api_client import APIClient
-from .predictions import Predictions
+from .predictions import create_prediction
 from .waiting import (
     CLEANUP_SECONDS,
     cancel_on_deadline,
@@ -107,7 +107,6 @@ class PredictionStream:
         api: APIClient,
         *,
         prediction: Prediction | str | None = None,
-        predictions: Predictions | None = None,
         target: ModelRef | VersionRef | DeploymentRef | None = None,
         input: InputMapping | None = None,
         cancel_after: float | str | None = None,
@@ -131,7 +130,6 @@ class PredictionStream:
             if not prediction or "/" in prediction:
                 raise ValueError(f"invalid id {prediction!r}: pass the id string the API returned")
             self._prediction_id = prediction
-        self._predictions = predictions
         self._target = target
         self._input = input
         self._cancel_after = cancel_after
@@ -187,7 +185,6 @@ class PredictionStream:
     def for_new_prediction(
         cls,
         api: APIClient,
-        predictions: Predictions,
         target: ModelRef | VersionRef | DeploymentRef,
         *,
         input: InputMapping,
@@ -201,7 +198,6 @@ class PredictionStream:
         """A stream that creates its prediction when it is entered or first iterated."""
         return cls(
             api,
-            predictions=predictions,
             target=target,
             input=input,
             cancel_after=cancel_after,
@@ -356,14 +352,14 @@ class PredictionStream:
             self._deadline = Runtime.now() + self._timeout
         prediction = self._prediction
         if prediction is None:
-            predictions = self._predictions
-            if predictions is not None:
-                assert self._target is not None
+            target = self._target
+            if target is not None:
                 assert self._input is not None
                 # The create runs in a job the client owns: interrupted meanwhile, the caller
                 # returns and the client cancels whatever the create made.
-                prediction = predictions.create_for(
-                    self._target,
+                prediction = create_prediction(
+                    self._api,
+                    target,
                     input=self._input,
                     webhook=self._webhook,
                     webhook_events_filter=self._webhook_events_filter,
