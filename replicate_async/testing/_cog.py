@@ -801,12 +801,53 @@ class _Capture:
 _CAPTURE = _Capture()
 
 
-def _interrupt(thread_id: int, exc_type: type[BaseException]) -> None:
-    """Raise `exc_type` in another thread at its next bytecode (what Cog does on cancel)."""
+def _set_async_exc(thread_id: int, exc_type: type[BaseException] | None) -> None:
+    """Raise `exc_type` in a thread at its next bytecode (None: withdraw a pending one)."""
     set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
-    changed = set_async_exc(ctypes.c_ulong(thread_id), ctypes.py_object(exc_type))
+    exc = ctypes.py_object(exc_type) if exc_type is not None else None
+    changed = set_async_exc(ctypes.c_ulong(thread_id), exc)
     if changed > 1:  # pragma: no cover - never more than one thread has this id
         set_async_exc(ctypes.c_ulong(thread_id), None)
+
+
+class _ThreadCall:
+    """One call in a (pooled) worker thread that can be interrupted, and only while it runs.
+
+    Cog cancels a sync ``predict()`` by raising ``CancelationException`` in its thread. Worker
+    threads are reused, so the exception must never reach the thread after the call is over:
+    it is raised only while the call runs, and withdrawn if still pending when it returns.
+    """
+
+    def __init__(self, exc_type: type[BaseException]) -> None:
+        self._exc_type = exc_type
+        self._lock = threading.Lock()
+        self._thread: int | None = None
+        self._state: Literal["new", "running", "over"] = "new"
+        self._interrupted = threading.Event()
+
+    def run(self, func: Callable[[], Any]) -> Any:
+        with self._lock:
+            if self._interrupted.is_set():  # cancelled before it started: never run it
+                self._state = "over"
+                raise self._exc_type()
+            self._thread = threading.get_ident()
+            self._state = "running"
+        try:
+            return func()
+        finally:
+            with self._lock:
+                self._state = "over"
+                if self._interrupted.is_set():  # withdraw it if it has not been raised yet
+                    _set_async_exc(threading.get_ident(), None)
+
+    def interrupt(self) -> bool:
+        """Interrupt the call; True if it is running (wait for it to stop) or will not run."""
+        with self._lock:
+            self._interrupted.set()
+            if self._state == "running" and self._thread is not None:
+                _set_async_exc(self._thread, self._exc_type)
+                return True
+            return False
 
 
 class _AsyncioLoop:
@@ -1195,25 +1236,22 @@ class CogSpec(ModelSpec):
     ) -> Any:
         token = anyio.lowlevel.current_token()
         finished = anyio.Event()
-        running: list[int] = []
         cancel_exc: type[BaseException] = self.model.cog.CancelationException
+        call = _ThreadCall(cancel_exc)
 
         def target() -> Any:
-            running.append(threading.get_ident())
             reset = _SINK.set(sink)
             try:
-                return func(*args) if positional else func(**args)
+                return call.run(lambda: func(*args) if positional else func(**args))
             finally:
                 _SINK.reset(reset)
-                running.clear()
                 with contextlib.suppress(RuntimeError):
                     anyio.from_thread.run_sync(finished.set, token=token)
 
         try:
             return await anyio.to_thread.run_sync(target, abandon_on_cancel=True)
         except anyio.get_cancelled_exc_class():
-            if running:
-                _interrupt(running[0], cancel_exc)
+            if call.interrupt():
                 with anyio.CancelScope(shield=True), anyio.move_on_after(CANCEL_GRACE):
                     await finished.wait()
             raise
