@@ -8,9 +8,9 @@
 | ``demo/sleep`` | ``seconds`` | sleeps on the emulator clock, then says so |
 | ``demo/fail`` | ``message`` | fails, after writing some logs |
 
-Stand-ins for public models on Replicate, so that code written for Replicate (the examples
-among it) runs unchanged against the demo emulator. They take the real models' main inputs and
-give outputs of the same shape, made locally:
+Stand-ins for public models on Replicate, registered by `register_stand_ins`, so that code
+written for Replicate (the examples among it) runs unchanged against an emulator. They take the
+real models' main inputs and give outputs of the same shape, made locally:
 
 | Model | Input | Output |
 |---|---|---|
@@ -299,7 +299,7 @@ def register_stand_ins(emulator: Emulator) -> None:
 
 
 def register_demo_models(emulator: Emulator) -> None:
-    """Register the demo models, a ``demo`` collection and the stand-ins on `emulator`.
+    """Register the five demo models (and a ``demo`` collection) on `emulator`.
 
     Args:
         emulator: The emulator.
@@ -315,4 +315,3 @@ def register_demo_models(emulator: Emulator) -> None:
         description="The emulator's built-in demo models.",
         models=["demo/echo", "demo/tokens", "demo/image", "demo/sleep", "demo/fail"],
     )
-    register_stand_ins(emulator)
