@@ -45,6 +45,20 @@ def _never() -> bool:
     return False
 
 
+def _trio_cancel_probe() -> Callable[[], bool]:
+    import trio.lowlevel
+
+    task = trio.lowlevel.current_task()
+
+    def cancelled() -> bool:
+        status = getattr(task, "_cancel_status", None)
+        return bool(getattr(status, "effectively_cancelled", False))
+
+    if not hasattr(task, "_cancel_status"):  # pragma: no cover - a trio without it
+        return _never
+    return cancelled
+
+
 def _interrupted(exc: BaseException) -> bool:
     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
         return True
@@ -106,11 +120,15 @@ class AsyncRuntime:
         """A check, callable from other tasks, that a cancellation is on its way to this task.
 
         On asyncio a cancel request is visible at once (``Task.cancelling()`` rises) while the
-        task itself sees it only at its next step; elsewhere the probe answers False.
+        task itself sees it only at its next step; on trio the task's cancel status says so
+        (read defensively: it is trio's internal state; without it the probe answers False).
         """
         import sniffio
 
-        if sniffio.current_async_library() != "asyncio":
+        library = sniffio.current_async_library()
+        if library == "trio":
+            return _trio_cancel_probe()
+        if library != "asyncio":  # pragma: no cover - anyio runs on these two
             return _never
         import asyncio
 

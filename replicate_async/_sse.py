@@ -1,8 +1,8 @@
-r"""Replicate stream semantics on top of httpx-sse (pure: no I/O, no colour).
+r"""Replicate stream semantics on top of the SSE decoder (pure: no I/O, no colour).
 
-httpx-sse turns bytes into `ServerSentEvent` objects (framing, comments, multi-line ``data:``
-joined with ``\n``, ``id:`` and ``retry:`` fields). This module decides what they mean for a
-Replicate prediction stream:
+`replicate_async._sse_decoder` turns bytes into `ServerSentEvent` objects (framing, comments,
+multi-line ``data:`` joined with ``\n``, ``id:`` and ``retry:`` fields). This module decides
+what they mean for a Replicate prediction stream:
 
 * `to_event` maps one `ServerSentEvent` to a typed event (`OutputEvent`, `LogsEvent`,
   `ErrorEvent`, `DoneEvent`, `UnknownEvent`), or to None for a keep-alive that carries nothing.
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from .types.events import DoneEvent, ErrorEvent, LogsEvent, OutputEvent, StreamEvent, UnknownEvent
 
 if TYPE_CHECKING:
-    from httpx_sse import ServerSentEvent
+    from ._sse_decoder import ServerSentEvent
 
 __all__ = [
     "MAX_RETRY_HINT",
@@ -147,7 +147,7 @@ class EventIds:
     delivered before. The first event that is not a replay ends the replay, and from then on
     every event is delivered, even one whose id repeats on the same live connection.
 
-    httpx-sse follows the SSE rule that an event without an ``id:`` line inherits the previous
+    The decoder follows the SSE rule that an event without an ``id:`` line inherits the previous
     event's id, so within one connection an id equal to the previous one means "no id of its
     own". Such events are always delivered, but they make a resumed stream unfaithful (a replay
     of them could not be recognised), which `faithful` reports; so do events with no id at all.

@@ -18,13 +18,26 @@ The rules followed (HTML Living Standard, "Interpreting an event stream"):
 
 from __future__ import annotations
 
-import re
+__all__ = ["SSEDecoder", "ServerSentEvent"]
 
-from httpx_sse import ServerSentEvent
 
-__all__ = ["SSEDecoder"]
+class ServerSentEvent:
+    """One dispatched event: its type, data, the last event id and a ``retry`` field if any."""
 
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+    __slots__ = ("data", "event", "id", "retry")
+
+    def __init__(self, event: str, data: str, id: str, retry: int | None) -> None:
+        self.event = event
+        """The event type (``message`` when the stream named none)."""
+        self.data = data
+        """The data lines, joined with newlines."""
+        self.id = id
+        """The last event id the stream set (``""`` before any)."""
+        self.retry = retry
+        """The reconnection time the event asked for, in milliseconds."""
+
+    def __repr__(self) -> str:
+        return f"ServerSentEvent(event={self.event!r}, data={self.data!r}, id={self.id!r})"
 
 
 class SSEDecoder:
@@ -33,12 +46,12 @@ class SSEDecoder:
     __slots__ = ("_data", "_event", "_fresh", "_last_id", "_partial", "_retry", "_trailing_cr")
 
     def __init__(self) -> None:
-        self._partial = b""
-        self._trailing_cr = False
-        self._fresh = True
-        self._event = ""
+        self._partial: bytes = b""
+        self._trailing_cr: bool = False
+        self._fresh: bool = True
+        self._event: str = ""
         self._data: list[str] = []
-        self._last_id = ""
+        self._last_id: str = ""
         self._retry: int | None = None
 
     @property
@@ -47,7 +60,11 @@ class SSEDecoder:
         return self._last_id
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        """Decode `chunk` and return the events it completes (often none)."""
+        """Decode `chunk` and return the events it completes (often none).
+
+        The complete lines of the chunk are decoded at once (a line break is never inside a
+        UTF-8 sequence) and walked in one loop: this is the hot path of every stream.
+        """
         if not chunk:
             return []
         if self._trailing_cr:
@@ -55,6 +72,8 @@ class SSEDecoder:
             self._trailing_cr = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+                if not chunk:
+                    return []
         buffer = self._partial + chunk if self._partial else chunk
         if self._fresh:
             if len(buffer) < 3 and b"\xef\xbb\xbf".startswith(buffer):
@@ -63,17 +82,56 @@ class SSEDecoder:
             self._fresh = False
             if buffer.startswith(b"\xef\xbb\xbf"):
                 buffer = buffer[3:]
-        pieces = _LINE_END.split(buffer)
-        self._partial = pieces.pop()
-        if not pieces:
+        cut = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
+        if cut < 0:
+            self._partial = buffer
             return []
-        if not self._partial and buffer.endswith(b"\r"):
+        self._partial = buffer[cut + 1 :]
+        if buffer[cut] == 13 and not self._partial:  # ends with CR: an LF may follow
             self._trailing_cr = True
+        text = buffer[: cut + 1].decode("utf-8", "replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        lines.pop()  # the empty piece after the last line break
         events: list[ServerSentEvent] = []
-        for raw in pieces:
-            event = self._line(raw.decode("utf-8", "replace"))
-            if event is not None:
-                events.append(event)
+        data = self._data
+        for line in lines:
+            if not line:
+                if data:
+                    events.append(
+                        ServerSentEvent(
+                            event=self._event or "message",
+                            data="\n".join(data),
+                            id=self._last_id,
+                            retry=self._retry,
+                        )
+                    )
+                    data = self._data = []
+                elif self._retry is not None:
+                    # A lone retry: field still tells the reader how long to wait; it carries
+                    # no data, so it is handed on as an empty keep-alive, never as output.
+                    events.append(
+                        ServerSentEvent(
+                            event="message", data="", id=self._last_id, retry=self._retry
+                        )
+                    )
+                self._event = ""
+                self._retry = None
+                continue
+            if line[0] == ":":
+                continue
+            field, colon, value = line.partition(":")
+            if colon and value[:1] == " ":
+                value = value[1:]
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                self._event = value
+            elif field == "id" and "\0" not in value:
+                self._last_id = value
+            elif field == "retry" and value.isascii() and value.isdigit():
+                self._retry = int(value)
         return events
 
     def close(self) -> list[ServerSentEvent]:
@@ -82,36 +140,3 @@ class SSEDecoder:
         self._data = []
         self._event = ""
         return []
-
-    def _line(self, line: str) -> ServerSentEvent | None:
-        if not line:
-            return self._dispatch()
-        if line[0] == ":":
-            return None
-        field, colon, value = line.partition(":")
-        if colon and value[:1] == " ":
-            value = value[1:]
-        if field == "data":
-            self._data.append(value)
-        elif field == "event":
-            self._event = value
-        elif field == "id" and "\0" not in value:
-            self._last_id = value
-        elif field == "retry" and value.isascii() and value.isdigit():
-            self._retry = int(value)
-        return None
-
-    def _dispatch(self) -> ServerSentEvent | None:
-        data, event, retry = self._data, self._event, self._retry
-        self._data = []
-        self._event = ""
-        self._retry = None
-        if not data:
-            if retry is not None:
-                # A lone retry: field still tells the reader how long to wait; it carries
-                # no data, so it is handed on as an empty keep-alive, never as output.
-                return ServerSentEvent(event="message", data="", id=self._last_id, retry=retry)
-            return None
-        return ServerSentEvent(
-            event=event or "message", data="\n".join(data), id=self._last_id, retry=retry
-        )

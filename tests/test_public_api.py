@@ -103,7 +103,6 @@ HEAVY = (
     "anyio",
     "attr",
     "cattrs",
-    "httpx_sse",
     "replicate_async._async",
     "replicate_async._sync",
     "replicate_async.testing",

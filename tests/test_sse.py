@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-import httpx
 import pytest
-from httpx_sse import EventSource, ServerSentEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +19,7 @@ from replicate_async._sse import (
     to_event,
     undelivered_chunks,
 )
+from replicate_async._sse_decoder import ServerSentEvent, SSEDecoder
 from replicate_async.types.events import (
     DoneEvent,
     ErrorEvent,
@@ -49,7 +48,7 @@ from replicate_async.types.events import (
     ],
 )
 def test_to_event(event: str, data: str, id: str, expected: StreamEvent | None) -> None:
-    assert to_event(ServerSentEvent(event=event, data=data, id=id)) == expected
+    assert to_event(ServerSentEvent(event=event, data=data, id=id, retry=None)) == expected
 
 
 @pytest.mark.parametrize(
@@ -126,7 +125,7 @@ def test_event_ids_inherited_ids_are_delivered_but_unfaithful() -> None:
     ids = EventIds()
     assert ids.admit("1:0")
     assert ids.faithful
-    assert ids.admit("1:0")  # httpx-sse repeats the previous id for an event without one
+    assert ids.admit("1:0")  # the decoder repeats the previous id for an event without one
     assert not ids.faithful
     other = EventIds()
     assert other.admit("")
@@ -213,7 +212,7 @@ def test_delivered_plus_undelivered_is_the_whole_output(
     assert "".join(delivered) + "".join(undelivered_chunks(delivered, chunks)) == total
 
 
-# -- SSE parsing through httpx-sse: any chunking gives the same events ----------------------
+# -- SSE parsing by the decoder: any chunking gives the same events ------------------------
 
 _names = st.sampled_from(["output", "logs", "error", "done", "novel", "output"])
 _line_text = st.text(
@@ -256,16 +255,13 @@ def _expected(frames: Sequence[tuple[str, str, str | None]]) -> list[StreamEvent
     for name, data, event_id in frames:
         if event_id is not None:
             last_id = event_id
-        events.append(to_event(ServerSentEvent(event=name, data=data, id=last_id)))
+        events.append(to_event(ServerSentEvent(event=name, data=data, id=last_id, retry=None)))
     return events
 
 
 def _parse(chunks: Sequence[bytes]) -> list[StreamEvent | None]:
-    def body() -> Iterator[bytes]:
-        yield from chunks
-
-    response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
-    return [to_event(sse) for sse in EventSource(response).iter_sse()]
+    decoder = SSEDecoder()
+    return [to_event(sse) for chunk in chunks for sse in decoder.feed(chunk)]
 
 
 def _split(blob: bytes, cuts: Sequence[int]) -> list[bytes]:
@@ -297,3 +293,54 @@ def test_any_chunking_of_an_event_stream_yields_the_same_events(
 def test_multi_line_data_and_empty_lines_are_joined_with_newlines() -> None:
     blob = b"event: output\ndata:\ndata:\ndata:\n\nevent: output\ndata: a\ndata:  b\n\n"
     assert _parse([blob]) == [OutputEvent(data="\n\n"), OutputEvent(data="a\n b")]
+
+
+# -- the decoder, rule by rule (HTML Living Standard, "Interpreting an event stream") --------
+
+
+def _events(*chunks: bytes) -> list[tuple[str, str, str, int | None]]:
+    decoder = SSEDecoder()
+    return [(e.event, e.data, e.id, e.retry) for c in chunks for e in decoder.feed(c)]
+
+
+def test_an_event_without_data_is_not_dispatched() -> None:
+    assert _events(b"event: output\nid: 1\n\nevent: output\ndata: x\n\n") == [
+        ("output", "x", "1", None)
+    ]
+
+
+def test_the_last_event_id_persists_and_an_id_with_nul_is_ignored() -> None:
+    blob = b"id: 7\ndata: a\n\ndata: b\n\nid: bad\x00id\ndata: c\n\nid\ndata: d\n\n"
+    assert [e[2] for e in _events(blob)] == ["7", "7", "7", ""]
+
+
+def test_a_byte_order_mark_is_dropped_even_split_across_chunks() -> None:
+    assert _events(b"\xef", b"\xbb\xbfdata: a\n\n") == [("message", "a", "", None)]
+
+
+def test_a_lone_retry_is_handed_on_as_an_empty_keep_alive() -> None:
+    assert _events(b"retry: 2500\n\n", b"retry: soon\ndata: x\n\n") == [
+        ("message", "", "", 2500),
+        ("message", "x", "", None),
+    ]
+
+
+def test_comments_and_unknown_fields_are_ignored_and_one_space_is_dropped() -> None:
+    blob = b": ping\n\n: ping\nfoo: bar\ndata:  two spaces\ndata\n\n"
+    assert _events(blob) == [("message", " two spaces\n", "", None)]
+
+
+def test_a_crlf_split_between_chunks_is_one_line_break() -> None:
+    assert _events(b"data: a\r", b"\n\r", b"\ndata: b\r\n\r\n") == [
+        ("message", "a", "", None),
+        ("message", "b", "", None),
+    ]
+
+
+def test_an_unterminated_last_event_is_not_dispatched() -> None:
+    assert _events(b"data: a\n\ndata: cut off") == [("message", "a", "", None)]
+
+
+def test_text_is_decoded_as_utf8_across_chunk_boundaries() -> None:
+    blob = "data: é ✓\n\n".encode()
+    assert _events(*[blob[i : i + 1] for i in range(len(blob))]) == [("message", "é ✓", "", None)]

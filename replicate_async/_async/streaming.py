@@ -20,7 +20,6 @@ from typing import Literal, NoReturn, Self
 
 import attrs
 import httpx
-from httpx_sse import ServerSentEvent
 
 from .._concurrency import AsyncLimiter, AsyncRuntime, DeadlinePassed
 from .._config import check_call_timeout
@@ -40,7 +39,7 @@ from .._polling import PollSchedule
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._retry import kind_timeout
 from .._sse import EventIds, ReconnectBudget, reason_for_status, to_event, undelivered_chunks
-from .._sse_decoder import SSEDecoder
+from .._sse_decoder import ServerSentEvent, SSEDecoder
 from .._types import InputMapping, WebhookEventName
 from ..types.events import DoneEvent, ErrorEvent, LogsEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
@@ -229,9 +228,14 @@ class AsyncPredictionStream:
     async def __anext__(self) -> StreamEvent:
         if self._mode == "ended":
             raise StopAsyncIteration
+        deadline = self._deadline
+        if deadline is None and self._timeout is not None:
+            deadline = self._deadline = AsyncRuntime.now() + self._timeout
         try:
+            if deadline is None:
+                return await self._step()
             # The deadline bounds the step by the clock, whatever the server sends meanwhile.
-            with AsyncRuntime.deadline(self._deadline):
+            with AsyncRuntime.deadline(deadline):
                 return await self._step()
         except StopAsyncIteration:
             raise

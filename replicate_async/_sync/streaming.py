@@ -21,7 +21,6 @@ from typing import Literal, NoReturn, Self
 
 import attrs
 import httpx
-from httpx_sse import ServerSentEvent
 
 from .._concurrency import DeadlinePassed, Limiter, Runtime
 from .._config import check_call_timeout
@@ -41,7 +40,7 @@ from .._polling import PollSchedule
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._retry import kind_timeout
 from .._sse import EventIds, ReconnectBudget, reason_for_status, to_event, undelivered_chunks
-from .._sse_decoder import SSEDecoder
+from .._sse_decoder import ServerSentEvent, SSEDecoder
 from .._types import InputMapping, WebhookEventName
 from ..types.events import DoneEvent, ErrorEvent, LogsEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
@@ -230,9 +229,14 @@ class PredictionStream:
     def __next__(self) -> StreamEvent:
         if self._mode == "ended":
             raise StopIteration
+        deadline = self._deadline
+        if deadline is None and self._timeout is not None:
+            deadline = self._deadline = Runtime.now() + self._timeout
         try:
+            if deadline is None:
+                return self._step()
             # The deadline bounds the step by the clock, whatever the server sends meanwhile.
-            with Runtime.deadline(self._deadline):
+            with Runtime.deadline(deadline):
                 return self._step()
         except StopIteration:
             raise
