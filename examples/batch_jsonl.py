@@ -1,14 +1,10 @@
-"""Run a model over every line of a JSONL file of inputs, resumably, and write a JSONL of results.
+"""Run a model over every line of a JSONL file of inputs, resumably; write a JSONL of results.
 
     python examples/batch_jsonl.py [INPUTS.jsonl] [RESULTS.jsonl]
 
-Each line of INPUTS is one model input (default: examples/data/prompts.jsonl, run through
-``demo/echo``; set BATCH_MODEL to run another model). The batch keeps a journal next to the
-results file: interrupt it (Ctrl-C, or kill the process) and run the same command again, and
-only the unfinished lines run; finished ones come from the journal and nothing is paid twice.
-
-With REPLICATE_API_TOKEN set this talks to Replicate (and costs what the model costs); without
-it, it runs against replicate_async's built-in emulator: no network, no token, no cost.
+Lines of INPUTS (default: examples/data/prompts.jsonl) are inputs of Llama 3 8B (or BATCH_MODEL).
+A journal next to RESULTS (default: ./batch_results.jsonl) lets a rerun run only unfinished
+lines. With REPLICATE_API_TOKEN set this runs on Replicate; without it, on the emulator.
 """
 
 from __future__ import annotations
@@ -26,53 +22,38 @@ from _support import open_client
 
 from replicate_async.batch import BatchProgress, run_batch
 
-HERE = Path(__file__).parent
-MODEL = os.environ.get("BATCH_MODEL", "demo/echo")
-
-
-def read_inputs(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+MODEL = os.environ.get("BATCH_MODEL", "meta/meta-llama-3-8b-instruct")
 
 
 def show(progress: BatchProgress) -> None:
-    print(
-        f"\r{progress.done}/{progress.total} done ({progress.failed} failed, "
-        f"{progress.running} running)",
-        end="",
-        file=sys.stderr,
-        flush=True,
-    )
+    done = f"{progress.done}/{progress.total} done ({progress.failed} failed)"
+    print(f"\r{done}, {progress.running} running", end="", file=sys.stderr, flush=True)
 
 
-async def main(source: Path, target: Path) -> int:
-    inputs = read_inputs(source)
-    journal = target.with_suffix(".journal.sqlite")
+async def main(inputs: list[dict[str, Any]], target: Path) -> int:
     async with open_client() as client:
-        results = await run_batch(
+        results = await run_batch(  # at most 8 predictions at a time (concurrency=8)
             client,
             MODEL,
             inputs,
-            concurrency=8,
             retries=1,  # a prediction that fails gets one more try
-            journal=journal,  # rerun after a crash or Ctrl-C: only unfinished work is done
+            journal=target.with_suffix(".journal.sqlite"),  # what makes a rerun resume
             on_progress=show,
             use_file_output=False,  # outputs as the JSON the API returned (URLs as strings)
         )
-    print(file=sys.stderr)
     with target.open("w", encoding="utf-8") as out:
-        for r in results:  # the same order as the input lines
-            row = {"line": r.index + 1, "input": r.input, "ok": r.ok}
-            row.update({"output": r.output} if r.ok else {"error": str(r.error)})
+        for r in results:  # in the order of the input lines
+            text = "".join(r.output) if isinstance(r.output, list) else r.output  # a streamed LLM
+            row = {"line": r.index + 1, "ok": r.ok, "output": text, "error": str(r.error or "")}
             out.write(json.dumps(row) + "\n")
-    failed = sum(not r.ok for r in results)
-    resumed = sum(r.from_journal for r in results)
-    print(f"{len(results)} results in {target} ({failed} failed, {resumed} from the journal)")
-    return 1 if failed else 0
+    failed, resumed = sum(not r.ok for r in results), sum(r.from_journal for r in results)
+    print(f"\n{len(results)} results in {target} ({failed} failed, {resumed} from the journal)")
+    return min(failed, 1)
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    source = Path(args[0]) if args else HERE / "data" / "prompts.jsonl"
-    target = Path(args[1]) if len(args) > 1 else Path("batch_results.jsonl")
-    raise SystemExit(asyncio.run(main(source, target)))
+    args = [Path(arg).resolve() for arg in sys.argv[1:3]]
+    source = args[0] if args else Path(__file__).parent / "data" / "prompts.jsonl"
+    lines = [json.loads(line) for line in source.read_text("utf-8").splitlines() if line]
+    target = args[1] if len(args) > 1 else Path.cwd() / "batch_results.jsonl"
+    raise SystemExit(asyncio.run(main(lines, target)))

@@ -1,75 +1,58 @@
-"""End to end: a prediction's signed webhook reaches a local receiver that verifies it.
+"""An async prediction with a webhook, and a receiver on 127.0.0.1 that verifies deliveries.
 
-Without REPLICATE_API_TOKEN the built-in emulator runs the model and delivers the webhook to
-a receiver on 127.0.0.1. The receiver trusts a delivery only after `verify` accepts it, and
-keeps the webhook-id so a retried delivery is handled once.
-"""
+Without REPLICATE_API_TOKEN the emulator delivers to it; Replicate needs a public https URL
+forwarding to it (a tunnel): set WEBHOOK_URL=https://<tunnel>/hook and WEBHOOK_PORT=8000."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from threading import Event, Thread
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _support import open_client, uses_emulator
+from _support import latest_version, open_client
 
 from replicate_async.webhooks import WebhookVerificationError, parse_payload, verify
 
-SEEN: set[str] = set()
-RECEIVED = threading.Event()
-SECRET: list[str] = []
-
 
 class Receiver(BaseHTTPRequestHandler):
+    secret = ""  # your account's signing secret (whsec_...)
+    done = Event()  # set once the prediction's last webhook is in
+    seen: set[str] = set()  # noqa: RUF012 (message ids already handled, shared by requests)
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", "0")))
-        try:
-            message = verify(body=body, headers=dict(self.headers.items()), secret=SECRET[0])
+        try:  # the raw body and the webhook-* headers, checked against your signing secret
+            message = verify(body=body, headers=dict(self.headers.items()), secret=self.secret)
         except WebhookVerificationError as exc:
-            print("rejected a delivery:", exc)
-            self.send_response(400)
-            self.end_headers()
+            self.send_error(400, f"rejected: {exc}")
             return
-        if message.id not in SEEN:  # a retried delivery carries the same id: handle it once
-            SEEN.add(message.id)
+        if message.id not in self.seen:  # retries of one message keep its id
+            self.seen.add(message.id)
             prediction = parse_payload(body)
-            print(f"verified webhook {message.id}: prediction {prediction.id} {prediction.status}")
+            print(f"verified webhook {message.id}: {prediction.id} {prediction.status}")
             if prediction.is_terminal:
-                RECEIVED.set()
+                self.done.set()
         self.send_response(204)
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
 
 async def main() -> None:
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/replicate-webhook"
-    try:
-        async with open_client() as client:
-            SECRET.append((await client.webhooks.default_secret()).key)
-            output = await client.run(
-                "demo/echo",
-                input={"text": "webhooks are signed"},
-                webhook=url,
-                webhook_events_filter=["completed"],
-            )
-            print("run() returned:", output)
-            if uses_emulator():
-                for _ in range(100):
-                    if RECEIVED.is_set():
-                        break
-                    await asyncio.sleep(0.05)
-                if not RECEIVED.is_set():
-                    raise SystemExit("no verified webhook arrived")
-    finally:
-        server.shutdown()
+    server = HTTPServer(("127.0.0.1", int(os.environ.get("WEBHOOK_PORT", "0"))), Receiver)
+    Thread(target=server.serve_forever, daemon=True).start()
+    url = os.environ.get("WEBHOOK_URL", f"http://127.0.0.1:{server.server_address[1]}/hook")
+    async with open_client() as client:
+        Receiver.secret = (await client.webhooks.default_secret()).key
+        hello = await latest_version(client, "replicate/hello-world")
+        prediction = await client.predictions.create(hello, input={"text": "hi"}, webhook=url)
+        print(f"created {prediction.id} (create returns at once); webhooks go to {url}")
+        received = await asyncio.to_thread(Receiver.done.wait, 120)  # or carry on with your work
+    server.shutdown()
+    sys.exit(0 if received else "no completed webhook arrived in 120 s")
 
 
 if __name__ == "__main__":
