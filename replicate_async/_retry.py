@@ -16,7 +16,13 @@ from attrs import frozen
 __all__ = ["RequestKind", "RetryDecision", "RetryPolicy", "is_unsent", "kind_timeout"]
 
 RequestKind: TypeAlias = Literal["read", "idempotent", "create", "upload", "stream", "download"]
-"""How a request is retried and timed: see DESIGN §12."""
+"""How a request is retried and timed.
+
+``read`` and ``idempotent`` requests retry on 408, 429 and 5xx answers and on transport
+errors; ``create`` and ``upload`` requests retry only on 429 or when the request provably
+never left (so nothing is made twice); ``stream`` and ``download`` requests follow the read
+rules (downloads with longer reads).
+"""
 
 _READ_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

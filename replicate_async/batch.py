@@ -210,7 +210,7 @@ def _create_refused(exc: BaseException) -> bool:
     if isinstance(exc, APIConnectionError):
         return not exc.request_sent
     if isinstance(exc, APIStatusError):
-        # A 5xx may come from a proxy after the API made the prediction (CONTRACT §12).
+        # A 5xx may come from a proxy after the API made the prediction.
         return exc.status_code < 500
     # A body that did not decode came with a success status; anything else was raised
     # before the request was sent (bad input, configuration).

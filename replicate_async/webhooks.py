@@ -96,14 +96,7 @@ def verify(
 
     Replicate retries the final delivery of a prediction when your endpoint fails, and the same
     message can arrive more than once. The returned id is the same on every retry of one
-    message, so use it to make the handler idempotent:
-
-    ```python
-    verified = verify(body=raw, headers=request.headers, secret=secret)
-    if await seen_before(verified.id):  # e.g. INSERT ... ON CONFLICT DO NOTHING on the id
-        return Response(status_code=200)  # already handled: acknowledge, do nothing
-    prediction = parse_payload(raw)
-    ```
+    message, so use it to make the handler idempotent (see the example below).
 
     Args:
         body: The raw request body. A `str` is encoded as UTF-8; anything else (such as a
@@ -133,6 +126,14 @@ def verify(
             too far in the future.
         WebhookSignatureError: The signature header has no ``v1`` entry, or no ``v1`` entry
             matches.
+
+    Example:
+        ```python
+        verified = verify(body=raw, headers=request.headers, secret=secret)
+        if await seen_before(verified.id):  # e.g. INSERT ... ON CONFLICT DO NOTHING on the id
+            return Response(status_code=200)  # already handled: acknowledge, do nothing
+        prediction = parse_payload(raw)
+        ```
     """
     raw_body = _body_bytes(body)
     tolerance = _check_tolerance(tolerance)

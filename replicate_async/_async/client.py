@@ -175,7 +175,32 @@ class AsyncClient:
     ) -> Self:
         """Return a client with some options changed that shares this one's pool and limits.
 
-        Closing the returned client does nothing; close the original.
+        The copy shares the connection pool, the concurrency limits, the rate-limit pauses
+        and the cleanups of this client; only the options given change. Closing the copy
+        does nothing; close the original.
+
+        Args:
+            timeout: Per-HTTP-request timeout in seconds, or an `httpx.Timeout`.
+            max_retries: Retries after a retryable failure.
+            max_retry_after: The longest server-requested wait to sleep on before retrying;
+                a longer one raises `RateLimitError` at once.
+            poll_interval: The first interval of the adaptive poll schedule, in seconds.
+            file_encoding: ``"upload"`` (the Files API) or ``"data-uri"`` (inlined) for
+                file inputs.
+            max_data_uri_bytes: The data-URI budget of one input.
+
+        Returns:
+            The new client, of the same class.
+
+        Raises:
+            TypeError: An option has the wrong type.
+            ValueError: An option is out of range.
+
+        Example:
+            ```python
+            patient = client.with_options(max_retries=8, timeout=120)
+            output = await patient.run("owner/name:<version id>", input={"text": "hi"})
+            ```
         """
         changes: dict[str, Any] = {}
         if not isinstance(timeout, NotGiven):
@@ -246,19 +271,65 @@ class AsyncClient:
     ) -> Any:
         """Run a model and return its output once the prediction has succeeded.
 
-        `ref` is ``owner/name`` (an official model), ``owner/name:<version id>`` or a bare
-        version id; or pass ``deployment="owner/name"`` instead. run() always waits: the
-        create asks the server to hold the response up to `wait` (True: 60 s) and, if the
-        prediction is not finished by then, run() follows it until its status is terminal.
+        run() always waits: the create asks the server to hold the response up to `wait`
+        and, if the prediction has not finished by then, run() follows it (by its stream when
+        it has one, else by polling) until its status is terminal. Cancelling the calling task
+        (or Ctrl-C in sync code) cancels the prediction on the server too, unless
+        ``cancel_on_exit=False``.
 
-        `timeout` is one deadline for the whole call: when it passes the prediction is canceled
-        on the server and `PredictionTimeoutError` is raised. Cancelling the calling task (or
-        Ctrl-C in sync code) cancels the prediction too, unless ``cancel_on_exit=False``.
+        Args:
+            ref: ``owner/name`` (an official model), ``owner/name:<version id>`` or a bare
+                version id. Community models run by version.
+            input: The model's input. File leaves (`pathlib.Path`, bytes, binary file
+                objects) are uploaded first (or inlined, with ``file_encoding="data-uri"``).
+            deployment: Run this deployment, ``owner/name``, instead of `ref`.
+            wait: How long the create asks the server to hold the response: ``True`` for 60 s,
+                or seconds from 1 to 60; ``False`` asks for no hold. run() waits for the
+                outcome either way.
+            timeout: One deadline for the whole call, in seconds: attempts, backoff, the hold
+                and the wait. When it passes the prediction is canceled on the server.
+                ``None``: no deadline.
+            cancel_after: A deadline enforced by the server (seconds, or a duration such as
+                ``"5m"``; at least 5 s), counted from the create.
+            webhook: An https URL to receive the prediction's updates.
+            webhook_events_filter: The events to send to `webhook` (``start``, ``output``,
+                ``logs``, ``completed``).
+            use_file_output: Return file URLs (replicate.delivery URLs, ``data:`` URIs) as
+                `AsyncFileOutput` objects with read(), iter_bytes() and save(); ``False``
+                returns the raw JSON.
+            on_progress: Called with the latest prediction whenever its status or progress
+                changes.
+            cancel_on_exit: Cancel the prediction when the caller gives up (task cancellation,
+                or Ctrl-C in sync code).
 
-        Returns the output as JSON, with file URLs (replicate.delivery URLs, data: URIs) as
-        file outputs with read(), iter_bytes() and save(); ``use_file_output=False`` returns
-        the raw JSON. Raises `PredictionFailedError` (alias `ModelError`),
-        `PredictionCanceledError` or `PredictionAbortedError` carrying the prediction.
+        Returns:
+            The output as JSON (a string, a list of tokens for a language model, a dict...),
+            with file URLs as `AsyncFileOutput` objects unless ``use_file_output=False``.
+
+        Raises:
+            PredictionFailedError: The prediction failed (alias `ModelError`); the error
+                carries the prediction and its last log line.
+            PredictionCanceledError: The prediction was canceled (`PredictionAbortedError`
+                when its `cancel_after` deadline passed before it started).
+            PredictionTimeoutError: `timeout` passed; the prediction was canceled.
+            APITimeoutError: `timeout` passed before the prediction was created.
+            UnprocessableEntityError: The input does not match the model's schema, or the
+                version does not exist.
+            NotFoundError: No such model or deployment.
+            APIStatusError: Any other error answer of the API.
+            APIConnectionError: The API could not be reached, after retries.
+            ValueError: Not exactly one of `ref` and `deployment`, or a malformed argument.
+
+        Example:
+            ```python
+            async with AsyncClient() as client:
+                images = await client.run(
+                    "black-forest-labs/flux-schnell",
+                    input={"prompt": "a red fox"},
+                    timeout=300,
+                )
+                await images[0].save("fox.webp")
+            ```
         """
         target = resolve_target(ref, deployment=deployment)
         return await run_prediction(
@@ -290,13 +361,50 @@ class AsyncClient:
     ) -> AsyncPredictionStream:
         """Create a prediction and stream its events (output, logs, error, done).
 
-        Nothing is sent until the stream is entered or iterated::
+        Nothing is sent until the stream is entered or iterated. Iterating yields
+        `StreamEvent` objects: `OutputEvent` (``str()`` is its text), `LogsEvent`,
+        `ErrorEvent`, `DoneEvent` and `UnknownEvent`. A dropped connection is resumed where it
+        left off, so no output is lost or repeated. Leaving the stream early (break, an
+        exception, task cancellation) closes the connection at once and cancels the
+        prediction, unless ``cancel_on_exit=False``.
 
-            async for event in client.stream("owner/name", input={...}):
+        Args:
+            ref: ``owner/name`` (an official model), ``owner/name:<version id>`` or a bare
+                version id.
+            input: The model's input; file leaves are uploaded first.
+            deployment: Stream a prediction of this deployment, ``owner/name``, instead.
+            timeout: One deadline for the whole stream, in seconds; when it passes the
+                prediction is canceled and `PredictionTimeoutError` is raised.
+            cancel_after: A deadline enforced by the server (seconds, or ``"5m"``; at least
+                5 s).
+            webhook: An https URL to receive the prediction's updates.
+            webhook_events_filter: The events to send to `webhook`.
+            idle_timeout: Seconds without a meaningful event before the stream looks at the
+                prediction: a finished one ends the stream, a running one is listened to
+                further.
+            cancel_on_exit: Cancel the prediction when the stream is left before its end.
+
+        Returns:
+            The stream: iterate it, or use it as a context manager and iterate inside; its
+            ``text()``, ``output_text()`` and ``wait()`` give the text and the final
+            prediction.
+
+        Raises:
+            PredictionFailedError: While iterating, after the `DoneEvent` (alias
+                `ModelError`).
+            PredictionCanceledError: While iterating, when the prediction was canceled.
+            PredictionTimeoutError: While iterating, when `timeout` passed.
+            APIStatusError: While iterating, when the create is refused (422 for input that
+                does not match the schema, 404 for an unknown model).
+            ValueError: Not exactly one of `ref` and `deployment`, or a malformed argument.
+
+        Example:
+            ```python
+            async for event in client.stream(
+                "meta/meta-llama-3-8b-instruct", input={"prompt": "Tell me a story"}
+            ):
                 print(str(event), end="")
-
-        Leaving the stream early (break, an exception, task cancellation) closes the connection
-        at once and cancels the prediction, unless ``cancel_on_exit=False``.
+            ```
         """
         from .streaming import AsyncPredictionStream
 

@@ -245,6 +245,15 @@ class AsyncDeployments:
             PredictionCanceledError: The prediction was canceled (`PredictionAbortedError`
                 when its Cancel-After deadline passed before it started).
             PredictionTimeoutError: `timeout` passed.
+            NotFoundError: No such deployment.
+            UnprocessableEntityError: The input does not match the model's schema.
+            APIStatusError: Any other error answer of the API.
+            ValueError: `deployment` is not ``owner/name``, or another argument is malformed.
+
+        Example:
+            ```python
+            output = await client.deployments.run("acme/captioner", input={"image": url})
+            ```
         """
         ref = parse_deployment(deployment)
         return await run_prediction(

@@ -1,8 +1,8 @@
 """AsyncFiles: the Files API (create, get, list, iter, delete, download).
 
 Also home to two helpers the other resource modules share: `check_segment`, which validates an
-identifier before it goes into a URL path, and `delete_resource`, the DELETE rule of DESIGN §12
-(a 404 after an ambiguous, retried attempt means the resource is gone: done).
+identifier before it goes into a URL path, and `delete_resource`, the client's DELETE rule (a
+404 after an ambiguous, retried attempt means the resource is gone: done).
 """
 
 from __future__ import annotations
@@ -141,6 +141,15 @@ class AsyncFiles:
             TypeError: `file` is a str, a text-mode file or not a file at all; `metadata` is
                 not a JSON-serialisable mapping.
             ValueError: The file is 100 MB or larger, or `filename` is empty or too long.
+            RequestTooLargeError: The API refused the file as too large.
+            APIStatusError: Any other error answer of the API.
+
+        Example:
+            ```python
+            upload = await client.files.create(Path("photo.jpg"))
+            assert upload.urls is not None
+            output = await client.run(version, input={"image": upload.urls.get})
+            ```
         """
         if not is_file_leaf(file):
             raise TypeError(

@@ -37,11 +37,41 @@ class AsyncJobs(Generic[J]):
         return check_id(job, f"{what} id", example=f"pass a {self._kind.__name__} or its id")
 
     async def get(self, job: J | str, /) -> J:
-        """Return the current state (given the object or its id); never served from a cache."""
+        """Return the current state (given the object or its id); never served from a cache.
+
+        Args:
+            job: The prediction or training, or its id.
+
+        Returns:
+            Its current state, fetched from the API.
+
+        Raises:
+            NotFoundError: No such prediction or training (or it is not yours).
+            APIStatusError: Any other error answer of the API.
+            APIConnectionError: The API could not be reached, after retries.
+            ValueError: A malformed id.
+
+        Example:
+            ```python
+            prediction = await client.predictions.get("rrr4z55ocneqzikepnug6xezpe")
+            print(prediction.status, prediction.logs)
+            ```
+        """
         return await fetch_job(self._api, self._kind, self._id_of(job))
 
     async def cancel(self, job: J | str, /) -> J:
-        """Cancel it on the server (given the object or its id) and return its new state."""
+        """Cancel it on the server (given the object or its id) and return its new state.
+
+        Args:
+            job: The prediction or training, or its id.
+
+        Returns:
+            Its state after the cancel (a finished one is returned unchanged).
+
+        Raises:
+            NotFoundError: No such prediction or training.
+            ValueError: A malformed id.
+        """
         job_id = self._id_of(job)
         payload = decode_json_body(
             await self._api.request(
@@ -75,7 +105,23 @@ class AsyncJobs(Generic[J]):
                 changes.
 
         Returns:
-            The terminal state (succeeded, failed, canceled or aborted).
+            The terminal state (succeeded, failed, canceled or aborted): a failed job is
+            returned, not raised; check its ``status`` and ``error``.
+
+        Raises:
+            PredictionTimeoutError: `timeout` passed, for a prediction (it was canceled).
+            TrainingTimeoutError: `timeout` passed, for a training (it was canceled).
+            NotFoundError: No such prediction or training.
+            APIConnectionError: The API could not be reached, after retries.
+            TypeError: `timeout` is not a number.
+            ValueError: `timeout` is not positive and finite, or a malformed id.
+
+        Example:
+            ```python
+            training = await client.trainings.wait(training, timeout=3600)
+            if training.status == "succeeded" and training.output:
+                print("new version:", training.output.version)
+            ```
         """
         seconds = check_call_timeout(timeout)
         deadline = None if seconds is None else AsyncRuntime.now() + seconds

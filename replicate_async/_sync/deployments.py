@@ -246,6 +246,15 @@ class Deployments:
             PredictionCanceledError: The prediction was canceled (`PredictionAbortedError`
                 when its Cancel-After deadline passed before it started).
             PredictionTimeoutError: `timeout` passed.
+            NotFoundError: No such deployment.
+            UnprocessableEntityError: The input does not match the model's schema.
+            APIStatusError: Any other error answer of the API.
+            ValueError: `deployment` is not ``owner/name``, or another argument is malformed.
+
+        Example:
+            ```python
+            output = client.deployments.run("acme/captioner", input={"image": url})
+            ```
         """
         ref = parse_deployment(deployment)
         return run_prediction(

@@ -181,14 +181,45 @@ class Predictions(Jobs[Prediction]):
     ) -> Prediction:
         """Create a prediction and return it as the API answered.
 
-        Name the model with exactly one of `ref`, `model=` (``owner/name``), `version=`
-        (``owner/name:<id>`` or the id) or `deployment=` (``owner/name``). File leaves in
-        `input` (Path, bytes, binary file objects) are uploaded first.
+        By default the call returns at once (status ``starting``); follow the prediction with
+        `wait`, `stream` or a webhook. A create is never retried after it may have reached the
+        server, so a prediction is never paid for twice.
 
-        By default the call returns at once (status ``starting``). ``wait=True`` (or seconds,
-        1 to 60) asks the server to hold the response until the prediction finishes or the
-        window ends; the result may still not be terminal, so check `Prediction.is_terminal`
-        or call `wait`. A create is never retried after it may have reached the server.
+        Args:
+            ref: ``owner/name`` (an official model), ``owner/name:<version id>`` or a bare
+                version id. Pass exactly one of `ref`, `model`, `version` and `deployment`.
+            input: The model's input. File leaves (`pathlib.Path`, bytes, binary file
+                objects) are uploaded first.
+            model: An official model, ``owner/name``.
+            version: A version: ``owner/name:<id>``, the id, or a `ModelVersion`.
+            deployment: A deployment, ``owner/name``.
+            webhook: An https URL to receive the prediction's updates.
+            webhook_events_filter: The events to send to `webhook` (``start``, ``output``,
+                ``logs``, ``completed``).
+            wait: ``True`` (or seconds, 1 to 60) asks the server to hold the response until
+                the prediction finishes or the window ends; the result may still not be
+                terminal, so check `Prediction.is_terminal` or call `wait`.
+            cancel_after: A deadline enforced by the server (seconds, or ``"5m"``; at least
+                5 s).
+
+        Returns:
+            The new prediction.
+
+        Raises:
+            UnprocessableEntityError: The input does not match the model's schema, or the
+                version does not exist.
+            NotFoundError: No such model or deployment (a community model needs a version).
+            APIStatusError: Any other error answer of the API.
+            APIConnectionError: The API could not be reached.
+            ValueError: Not exactly one model reference, or a malformed argument.
+
+        Example:
+            ```python
+            prediction = client.predictions.create(
+                "black-forest-labs/flux-schnell", input={"prompt": "a red fox"}
+            )
+            prediction = client.predictions.wait(prediction, timeout=300)
+            ```
         """
         target = resolve_target(ref, model=model, version=version, deployment=deployment)
         return create_prediction(
@@ -206,6 +237,23 @@ class Predictions(Jobs[Prediction]):
 
         Use it with a prediction from `create`, `get` or `wait`; nothing is fetched until a
         file is read. Other strings (text, or a URL in a language model's answer) stay strings.
+
+        Args:
+            prediction: The prediction.
+
+        Returns:
+            Its output, with file URLs as `FileOutput` objects; None when it has none.
+
+        Raises:
+            AttributeError: `prediction` is not a `Prediction` (an id is not fetched: call
+                `get` first).
+
+        Example:
+            ```python
+            prediction = client.predictions.wait(prediction_id)
+            for image in client.predictions.output(prediction):
+                image.save(".")
+            ```
         """
         return map_file_outputs(self._api, prediction.output)
 
@@ -245,7 +293,38 @@ class Predictions(Jobs[Prediction]):
         cancel_on_exit: bool = False,
         idle_timeout: float = 30.0,
     ) -> PredictionStream:
-        """Stream the events of an existing prediction (see `PredictionStream`)."""
+        """Stream the events of an existing prediction.
+
+        Nothing is sent until the stream is entered or iterated (an id is fetched then). A
+        prediction without a stream URL is followed by polling, its output growth yielded as
+        `OutputEvent` objects.
+
+        Args:
+            prediction: The prediction, or its id.
+            timeout: One deadline for the whole stream, in seconds; when it passes the
+                prediction is canceled and `PredictionTimeoutError` is raised.
+            cancel_on_exit: Cancel the prediction when the stream is left before its end.
+            idle_timeout: Seconds without a meaningful event before the stream looks at the
+                prediction: a finished one ends the stream, a running one is listened to
+                further.
+
+        Returns:
+            The stream of `StreamEvent` objects (see `PredictionStream`).
+
+        Raises:
+            PredictionFailedError: While iterating, after the `DoneEvent`, when the
+                prediction failed.
+            PredictionCanceledError: While iterating, when it was canceled.
+            PredictionTimeoutError: While iterating, when `timeout` passed.
+            ValueError: A malformed id or argument.
+
+        Example:
+            ```python
+            prediction = client.predictions.create(model="owner/llm", input={...})
+            for text in client.predictions.stream(prediction).text():
+                print(text, end="")
+            ```
+        """
         from .streaming import PredictionStream
 
         return PredictionStream.for_prediction(

@@ -57,6 +57,27 @@ class Trainings(Jobs[Training]):
 
         Returns:
             The new training (status ``starting``); follow it with `wait`.
+
+        Raises:
+            NotFoundError: No such model or version, or no such `destination` model (create
+                it first with ``client.models.create``).
+            UnprocessableEntityError: The input does not match the trainer's schema.
+            PermissionDeniedError: `destination` is not yours.
+            APIStatusError: Any other error answer of the API.
+            APIConnectionError: The API could not be reached.
+            ValueError: The version is not named exactly once, or `destination` is not
+                ``owner/name``.
+            TypeError: `input` is not a mapping.
+
+        Example:
+            ```python
+            training = client.trainings.create(
+                "ostris/flux-dev-lora-trainer:<version id>",
+                destination="me/my-flux-lora",
+                input={"input_images": Path("photos.zip"), "trigger_word": "TOK"},
+            )
+            training = client.trainings.wait(training, timeout=3600)
+            ```
         """
         target = resolve_training_version(ref, model=model, version=version)
         try:
