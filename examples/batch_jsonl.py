@@ -25,6 +25,10 @@ from replicate_async.batch import BatchProgress, run_batch
 MODEL = os.environ.get("BATCH_MODEL", "meta/meta-llama-3-8b-instruct")
 
 
+def joined(output: list[str] | str | None) -> str | None:
+    return "".join(output) if isinstance(output, list) else output  # a language model's tokens
+
+
 def show(progress: BatchProgress) -> None:
     done = f"{progress.done}/{progress.total} done ({progress.failed} failed)"
     print(f"\r{done}, {progress.running} running", end="", file=sys.stderr, flush=True)
@@ -43,8 +47,8 @@ async def main(inputs: list[dict[str, Any]], target: Path) -> int:
         )
     with target.open("w", encoding="utf-8") as out:
         for r in results:  # in the order of the input lines
-            text = "".join(r.output) if isinstance(r.output, list) else r.output  # a streamed LLM
-            row = {"line": r.index + 1, "ok": r.ok, "output": text, "error": str(r.error or "")}
+            row = {"line": r.index + 1, "ok": r.ok, "output": joined(r.output)}
+            row["error"] = str(r.error or "")
             out.write(json.dumps(row) + "\n")
     failed, resumed = sum(not r.ok for r in results), sum(r.from_journal for r in results)
     print(f"\n{len(results)} results in {target} ({failed} failed, {resumed} from the journal)")

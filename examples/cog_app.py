@@ -55,6 +55,7 @@ async def main() -> int:
             print(f"{found:>8}: {review}")
         version = (await client.models.get(MODEL)).latest_version
         assert version is not None
+        assert version.openapi_schema is not None
         inputs = version.openapi_schema["components"]["schemas"]["Input"]["properties"]
         print("inputs from the model's schema:", ", ".join(inputs))
         try:  # the schema Cog derives from run() is enforced, as on Replicate

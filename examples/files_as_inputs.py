@@ -22,23 +22,23 @@ async def main(image: Path | None) -> None:
     async with open_client() as client:
         flux = "black-forest-labs/flux-schnell"
         generated = (await client.run(flux, input={"prompt": "a fox", "output_format": "png"}))[0]
-        image = image or await generated.save(Path.cwd())
-        print(f"the image: {image}")
+        local = image or await generated.save(Path.cwd())
+        print(f"the image: {local}")
         blip = await latest_version(client, "salesforce/blip")
 
         # 1. A Path: uploaded through the Files API before the prediction is created.
-        print("path:       ", await client.run(blip, input={"image": image}))
+        print("path:       ", await client.run(blip, input={"image": local}))
 
         # 2. An open binary file (or bytes): uploaded the same way.
-        with image.open("rb") as handle:
+        with local.open("rb") as handle:
             print("file object:", await client.run(blip, input={"image": handle}))
 
         # 3. Inlined as a data: URI instead of an upload (for small files).
         inline = client.with_options(file_encoding="data-uri")
-        print("data URI:   ", await inline.run(blip, input={"image": image}))
+        print("data URI:   ", await inline.run(blip, input={"image": local}))
 
         # 4. Upload once, then pass the file's URL to as many predictions as you like.
-        upload = await client.files.create(image, metadata={"example": "files_as_inputs"})
+        upload = await client.files.create(local, metadata={"example": "files_as_inputs"})
         assert upload.urls is not None
         print("upload URL: ", await client.run(blip, input={"image": upload.urls.get}))
         await client.files.delete(upload.id)

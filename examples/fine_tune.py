@@ -52,8 +52,8 @@ async def main(images: Path | None) -> None:
         if training.status != "succeeded" or not (training.output and training.output.version):
             raise SystemExit(f"training {training.status}: {training.error}")
         print("trained version:", training.output.version)
-        images = await client.run(training.output.version, input={"prompt": f"{WORD} on a bike"})
-        print("saved", await images[0].save(Path.cwd()))
+        made = await client.run(training.output.version, input={"prompt": f"{WORD} on a bike"})
+        print("saved", await made[0].save(Path.cwd()))
 
 
 if __name__ == "__main__":

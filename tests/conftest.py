@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -38,13 +37,14 @@ _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any socket connection to a host that is not this machine."""
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
 
     def check(address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else address
+        parts = cast("tuple[object, ...]", address) if isinstance(address, tuple) else (address,)
+        host = parts[0]
         if isinstance(host, str) and host not in _LOCAL_HOSTS and not host.startswith("127."):
             raise AssertionError(f"a test tried to reach the network: {address!r}")
 
@@ -58,4 +58,3 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
-    return

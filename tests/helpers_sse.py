@@ -305,14 +305,16 @@ def streaming_emulator(*, sse_resume: str = "after-id") -> Any:
     """
     import pytest
 
-    testing = pytest.importorskip("replicate_async.testing")
-    emu = testing.Emulator(sse_resume=sse_resume, clock="real")
+    pytest.importorskip("replicate_async.testing")
+    from replicate_async.testing import Emulator, Log, sleep
+
+    emu = Emulator(sse_resume="replay" if sse_resume == "replay" else "after-id", clock="real")
 
     @emu.model("acme/llm")
     async def llm(prompt: str) -> AsyncIterator[Any]:
-        yield testing.Log("loading")
+        yield Log("loading")
         for word in prompt.split(" "):
-            await testing.sleep(0.01)
+            await sleep(0.01)
             if word == "fail":
                 raise RuntimeError("the model gave up")
             yield word + " "

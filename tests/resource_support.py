@@ -10,7 +10,7 @@ import json
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 import httpx
@@ -34,7 +34,8 @@ def recorded_body(name: str, index: int = 0) -> Any:
     """The response body of a recorded exchange, without the fixtures' `truncated_from` key."""
     body = recorded(name, index)["response"]["body"]
     if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if k != "truncated_from"}
+        fields = cast("dict[str, Any]", body)
+        body = {k: v for k, v in fields.items() if k != "truncated_from"}
     return body
 
 

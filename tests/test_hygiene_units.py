@@ -433,7 +433,7 @@ class Custom:
         ({"images": [b"png", "x", {1, 2}]}, 'input["images"][2]', TypeError),
         ({"when": datetime(2024, 1, 1)}, 'input["when"]', TypeError),
         ({"a": {"b": [0, Custom()]}}, 'input["a"]["b"][1]', TypeError),
-        ({"a": frozenset()}, 'input["a"]', TypeError),
+        ({"a": frozenset[int]()}, 'input["a"]', TypeError),
         ({"a": (1, 2, object())}, 'input["a"][2]', TypeError),
         ({"a": float("nan")}, 'input["a"]', ValueError),
         ({"a": [1.0, float("inf")]}, 'input["a"][1]', ValueError),

@@ -105,6 +105,7 @@ def test_run_of_a_streaming_model_returns_an_iterator(client: Client) -> None:
 
 def test_run_file_output_is_served_without_a_token(client: Client, server: EmulatorServer) -> None:
     output = client.run("demo/image", input={"size": 8})
+    assert isinstance(output, list)
     url = output[0]
     # Plain http: the official client leaves it a string (see the module docstring).
     assert isinstance(url, str) and url.startswith(server.delivery_url)
@@ -297,7 +298,8 @@ def test_trainings_create_get_list_cancel(client: Client, emu: Emulator) -> None
     after = client.trainings.cancel(training.id)  # already finished: unchanged
     assert after.status == "succeeded"
     training.reload()
-    assert training.status == "succeeded"
+    status: str = training.status  # reload() changed it: widen mypy's earlier narrowing
+    assert status == "succeeded"
     # A training still running can be canceled.
     emu.trainer("emulator/hold")(_endless_trainer)
     running = client.trainings.create(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -434,15 +434,15 @@ async def test_token_never_in_repr_errors_or_logs(caplog: pytest.LogCaptureFixtu
 # -- retries ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        lambda r: httpx.Response(503, json={"detail": "unavailable"}),
-        lambda r: httpx.Response(500, text=""),
-        "read-timeout",
-        "remote-protocol",
-    ],
-)
+CREATE_FAILURES: list[Callable[[httpx.Request], httpx.Response] | str] = [
+    lambda r: httpx.Response(503, json={"detail": "unavailable"}),
+    lambda r: httpx.Response(500, text=""),
+    "read-timeout",
+    "remote-protocol",
+]
+
+
+@pytest.mark.parametrize("failure", CREATE_FAILURES)
 async def test_create_is_never_repeated_after_it_may_have_been_sent(failure: Any) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if failure == "read-timeout":
@@ -488,7 +488,7 @@ async def test_create_is_retried_when_nothing_was_sent_and_on_429() -> None:
 
 
 async def test_reads_are_retried_on_5xx_and_transport_errors() -> None:
-    answers = iter(["read-error", 502, 200])
+    answers: Iterator[str | int] = iter(["read-error", 502, 200])
 
     def answer(request: httpx.Request) -> httpx.Response:
         item = next(answers)
@@ -540,6 +540,11 @@ async def test_non_retryable_4xx_is_raised_at_once() -> None:
 # -- configuration and lifecycle ---------------------------------------------------------------
 
 
+def is_closed(client: AsyncClient) -> bool:
+    """Read afresh: mypy keeps an earlier assert's narrowing of the property across awaits."""
+    return client.is_closed
+
+
 async def test_with_options_shares_the_connection_and_close_is_a_no_op() -> None:
     rec = Recorder(lambda r: httpx.Response(503, text=""))
     async with make_client(rec, max_retries=3) as client:
@@ -549,7 +554,7 @@ async def test_with_options_shares_the_connection_and_close_is_a_no_op() -> None
         assert len(rec.requests) == 1
         await fast.aclose()
         assert not client.is_closed
-    assert client.is_closed
+    assert is_closed(client)
     with pytest.raises(RuntimeError, match="closed"):
         await client.predictions.get("p1")
 

@@ -172,7 +172,7 @@ async def test_update_refuses_bad_arguments_before_any_request(
 async def test_delete_accepts_204() -> None:
     api = FakeAPI().on("DELETE", "deployments/acme/prod", httpx.Response(204))
     async with client_for(api) as client:
-        assert await client.deployments.delete("acme/prod") is None
+        await client.deployments.delete("acme/prod")
     assert api.calls() == ["DELETE /v1/deployments/acme/prod"]
 
 

@@ -173,7 +173,7 @@ def test_update_refuses_bad_arguments_before_any_request(
 def test_delete_accepts_204() -> None:
     api = FakeAPI().on("DELETE", "deployments/acme/prod", httpx.Response(204))
     with client_for(api) as client:
-        assert client.deployments.delete("acme/prod") is None
+        client.deployments.delete("acme/prod")
     assert api.calls() == ["DELETE /v1/deployments/acme/prod"]
 
 

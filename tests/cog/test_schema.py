@@ -21,7 +21,8 @@ RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
 def schema_of(source: Path | str, name: str = "me/model") -> dict[str, Any]:
     emu = Emulator()
     version = emu.register_cog(source, name=name)
-    schema: dict[str, Any] = emu.core.store.versions[version].openapi_schema
+    schema = emu.core.store.versions[version].openapi_schema
+    assert schema is not None
     return schema
 
 

@@ -75,7 +75,7 @@ def test_python_m_testing_serve_with_cog() -> None:
         with Client(base_url=base_url, api_token=token) as client:
             assert client.run("me/text", input={"prompt": "cli"}) == "> cli cli [16 ab1 None a -]"
             schema = client.models.get("me/text").latest_version
-            assert schema is not None
+            assert schema is not None and schema.openapi_schema is not None
             assert schema.openapi_schema["components"]["schemas"]["style"]["enum"] == [
                 "plain",
                 "shout",

@@ -408,7 +408,7 @@ def recorded_world(name: str) -> Emulator:
             await sleep(0.1)
             yield word
 
-    meta = {"github_url": "https://github.com/Stability-AI/generative-models", "paper_url": "https://arxiv.org/abs/2307.01952", "license_url": "https://example.com/license", "cover_image_url": "https://tjzk.replicate.delivery/cover.png"}  # fmt: skip
+    meta: dict[str, Any] = {"github_url": "https://github.com/Stability-AI/generative-models", "paper_url": "https://arxiv.org/abs/2307.01952", "license_url": "https://example.com/license", "cover_image_url": "https://tjzk.replicate.delivery/cover.png"}  # fmt: skip
     for version in SDXL:
         emu.add_model(
             "stability-ai/sdxl",

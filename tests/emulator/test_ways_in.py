@@ -251,7 +251,7 @@ def test_cli_serve_prints_the_base_url_and_token() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = {}
+        lines: dict[str, str] = {}
         while len(lines) < 2:
             line = process.stdout.readline()
             assert line, process.stderr.read() if process.stderr else ""
