@@ -188,6 +188,19 @@ def package(session: nox.Session) -> None:
 
 
 @nox.session
+def verifytypes(session: nox.Session) -> None:
+    """pyright --verifytypes: how much of the public API has known types (goal: 100 %).
+
+    Over a regular install (pyright cannot follow an editable one), from a temporary directory.
+    """
+    session.install("--force-reinstall", "--no-deps", ".")
+    session.install("httpx>=0.27", "anyio>=4.11", "attrs>=24.1", "cattrs>=24.1", "sniffio>=1.3")
+    session.install("httpx-sse>=0.4.1", "pyright[nodejs]>=1.1.390")
+    session.chdir(session.create_tmp())
+    session.run("pyright", "--verifytypes", "replicate_async", "--ignoreexternal")
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """replicate_async against plain httpx, the official client 1.0.7 and aiohttp, alternating.
 
