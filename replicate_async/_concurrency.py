@@ -512,7 +512,7 @@ class Job(Generic[T]):
     def __init__(self, fn: Callable[[], T]) -> None:
         self._fn = fn
         self._finished = threading.Event()
-        self.detached = False
+        self.detached: bool = False
         self._value: T | None = None
         self._error: BaseException | None = None
 

@@ -91,10 +91,10 @@ class SendGuard:
     __slots__ = ("abandoned", "caller_gave_up", "prediction_id", "sending")
 
     def __init__(self, caller_gave_up: Callable[[], bool] = lambda: False) -> None:
-        self.abandoned = False
-        self.sending = False
+        self.abandoned: bool = False
+        self.sending: bool = False
         self.prediction_id: str | None = None
-        self.caller_gave_up = caller_gave_up
+        self.caller_gave_up: Callable[[], bool] = caller_gave_up
 
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")

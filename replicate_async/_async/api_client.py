@@ -70,9 +70,9 @@ class AsyncConnection:
         """Ids of predictions and trainings whose cancel could not be delivered."""
         self._loop: object = None
         self._bound = False
-        self.gate = RateGate()
-        self.closed = False
-        self.user_agent = user_agent(options.user_agent_suffix)
+        self.gate: RateGate = RateGate()
+        self.closed: bool = False
+        self.user_agent: str = user_agent(options.user_agent_suffix)
 
     @property
     def owns_http(self) -> bool:

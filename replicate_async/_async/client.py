@@ -120,23 +120,23 @@ class AsyncClient:
         self._connection = connection
         self._child = child
         self._api = AsyncAPIClient(options, connection)
-        self.predictions = AsyncPredictions(self._api)
+        self.predictions: AsyncPredictions = AsyncPredictions(self._api)
         """Predictions: create, get, list, iter, cancel, wait, stream."""
-        self.models = AsyncModels(self._api)
+        self.models: AsyncModels = AsyncModels(self._api)
         """Models, their versions, examples and README; search."""
-        self.deployments = AsyncDeployments(self._api)
+        self.deployments: AsyncDeployments = AsyncDeployments(self._api)
         """Deployments and their predictions."""
-        self.trainings = AsyncTrainings(self._api)
+        self.trainings: AsyncTrainings = AsyncTrainings(self._api)
         """Trainings: create, get, list, iter, cancel, wait."""
-        self.files = AsyncFiles(self._api)
+        self.files: AsyncFiles = AsyncFiles(self._api)
         """The Files API: create, get, list, iter, delete."""
-        self.collections = AsyncCollections(self._api)
+        self.collections: AsyncCollections = AsyncCollections(self._api)
         """Collections of models."""
-        self.hardware = AsyncHardware(self._api)
+        self.hardware: AsyncHardware = AsyncHardware(self._api)
         """Hardware SKUs."""
-        self.account = AsyncAccount(self._api)
+        self.account: AsyncAccount = AsyncAccount(self._api)
         """The account that owns the token."""
-        self.webhooks = AsyncWebhooks(self._api)
+        self.webhooks: AsyncWebhooks = AsyncWebhooks(self._api)
         """The webhook signing secret, and verification with it."""
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar, cast
 
 from .._concurrency import AsyncRuntime
 from .client import AsyncClient
@@ -118,8 +118,8 @@ def _on_default_client(method: Callable[Concatenate[AsyncClient, P], R]) -> Call
     return cast("Callable[P, R]", call)
 
 
-run = _on_default_client(AsyncClient.run)
-stream = _on_default_client(AsyncClient.stream)
+run: Final = _on_default_client(AsyncClient.run)
+stream: Final = _on_default_client(AsyncClient.stream)
 
 
 class ResourceProxy:

@@ -70,7 +70,7 @@ class AsyncDeployments:
 
     def __init__(self, api: AsyncAPIClient) -> None:
         self._api = api
-        self.predictions = AsyncDeploymentPredictions(api)
+        self.predictions: AsyncDeploymentPredictions = AsyncDeploymentPredictions(api)
         """Predictions through a deployment: create."""
 
     async def get(self, deployment: str) -> Deployment:

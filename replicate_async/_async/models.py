@@ -189,13 +189,13 @@ class AsyncModels:
 
     def __init__(self, api: AsyncAPIClient) -> None:
         self._api = api
-        self.versions = AsyncModelVersions(api)
+        self.versions: AsyncModelVersions = AsyncModelVersions(api)
         """A model's versions: get, list, iter, delete."""
-        self.examples = AsyncModelExamples(api)
+        self.examples: AsyncModelExamples = AsyncModelExamples(api)
         """A model's example predictions: list, iter."""
-        self.readme = AsyncModelReadme(api)
+        self.readme: AsyncModelReadme = AsyncModelReadme(api)
         """A model's README: get."""
-        self.predictions = AsyncModelPredictions(api)
+        self.predictions: AsyncModelPredictions = AsyncModelPredictions(api)
         """Predictions through a model's own route: create."""
 
     async def get(self, model: str) -> Model:

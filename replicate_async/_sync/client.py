@@ -121,23 +121,23 @@ class Client:
         self._connection = connection
         self._child = child
         self._api = APIClient(options, connection)
-        self.predictions = Predictions(self._api)
+        self.predictions: Predictions = Predictions(self._api)
         """Predictions: create, get, list, iter, cancel, wait, stream."""
-        self.models = Models(self._api)
+        self.models: Models = Models(self._api)
         """Models, their versions, examples and README; search."""
-        self.deployments = Deployments(self._api)
+        self.deployments: Deployments = Deployments(self._api)
         """Deployments and their predictions."""
-        self.trainings = Trainings(self._api)
+        self.trainings: Trainings = Trainings(self._api)
         """Trainings: create, get, list, iter, cancel, wait."""
-        self.files = Files(self._api)
+        self.files: Files = Files(self._api)
         """The Files API: create, get, list, iter, delete."""
-        self.collections = Collections(self._api)
+        self.collections: Collections = Collections(self._api)
         """Collections of models."""
-        self.hardware = Hardware(self._api)
+        self.hardware: Hardware = Hardware(self._api)
         """Hardware SKUs."""
-        self.account = Account(self._api)
+        self.account: Account = Account(self._api)
         """The account that owns the token."""
-        self.webhooks = Webhooks(self._api)
+        self.webhooks: Webhooks = Webhooks(self._api)
         """The webhook signing secret, and verification with it."""
 
     @property

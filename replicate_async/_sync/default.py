@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar, cast
 
 from .._concurrency import Runtime
 from .client import Client
@@ -119,8 +119,8 @@ def _on_default_client(method: Callable[Concatenate[Client, P], R]) -> Callable[
     return cast("Callable[P, R]", call)
 
 
-run = _on_default_client(Client.run)
-stream = _on_default_client(Client.stream)
+run: Final = _on_default_client(Client.run)
+stream: Final = _on_default_client(Client.stream)
 
 
 class ResourceProxy:

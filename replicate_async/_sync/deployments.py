@@ -71,7 +71,7 @@ class Deployments:
 
     def __init__(self, api: APIClient) -> None:
         self._api = api
-        self.predictions = DeploymentPredictions(api)
+        self.predictions: DeploymentPredictions = DeploymentPredictions(api)
         """Predictions through a deployment: create."""
 
     def get(self, deployment: str) -> Deployment:

@@ -190,13 +190,13 @@ class Models:
 
     def __init__(self, api: APIClient) -> None:
         self._api = api
-        self.versions = ModelVersions(api)
+        self.versions: ModelVersions = ModelVersions(api)
         """A model's versions: get, list, iter, delete."""
-        self.examples = ModelExamples(api)
+        self.examples: ModelExamples = ModelExamples(api)
         """A model's example predictions: list, iter."""
-        self.readme = ModelReadme(api)
+        self.readme: ModelReadme = ModelReadme(api)
         """A model's README: get."""
-        self.predictions = ModelPredictions(api)
+        self.predictions: ModelPredictions = ModelPredictions(api)
         """Predictions through a model's own route: create."""
 
     def get(self, model: str) -> Model:
