@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "get_converter",
+    "json_type_name",
     "lenient_datetime",
     "make_converter",
     "parse_datetime",
@@ -84,6 +85,28 @@ def _optional_str(value: object) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
+
+
+def json_type_name(value: object) -> str:
+    """The JSON Schema type of a decoded JSON value (the Python type's name for anything else).
+
+    One of null, boolean, integer, number, string, array or object.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
 
 
 def _json_type(value: object) -> str:

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from .._serde import json_type_name
+
 __all__ = [
     "InputSchema",
     "Pair",
@@ -404,7 +406,7 @@ class InputSchema:
             if fitted is _NO_FIT:
                 raise self.refuse(
                     f"input {prop.name!r} must be {_article(prop.type_name)}, "
-                    f"not {_json_type(value)} {_show(value)}"
+                    f"not {json_type_name(value)} {_show(value)}"
                 )
             value = fitted
             if isinstance(fitted, list) and prop.items is not None:
@@ -439,22 +441,6 @@ _FALSE = {"false", "no", "off", "0"}
 
 def _article(name: str) -> str:
     return ("an " if name[:1] in "aeiou" else "a ") + name
-
-
-def _json_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def _fit(prop: _Prop, value: Any) -> Any:
