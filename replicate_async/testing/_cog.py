@@ -813,9 +813,10 @@ def _set_async_exc(thread_id: int, exc_type: type[BaseException] | None) -> None
 class _ThreadCall:
     """One call in a (pooled) worker thread that can be interrupted, and only while it runs.
 
-    Cog cancels a sync ``predict()`` by raising ``CancelationException`` in its thread. Worker
-    threads are reused, so the exception must never reach the thread after the call is over:
-    it is raised only while the call runs, and withdrawn if still pending when it returns.
+    Cog cancels a sync ``predict()`` by raising ``CancelationException`` in its thread. The
+    exception is injected only while the call runs, and each call has a thread of its own, so
+    it can never land in unrelated code. (A pending one is never withdrawn: withdrawing leaves
+    the interpreter's eval breaker set for good.)
     """
 
     def __init__(self, exc_type: type[BaseException]) -> None:
@@ -835,10 +836,8 @@ class _ThreadCall:
         try:
             return func()
         finally:
-            with self._lock:
+            with self._lock:  # an exception injected while it ran is raised by this call
                 self._state = "over"
-                if self._interrupted.is_set():  # withdraw it if it has not been raised yet
-                    _set_async_exc(threading.get_ident(), None)
 
     def interrupt(self) -> bool:
         """Interrupt the call; True if it is running (wait for it to stop) or will not run."""
@@ -1238,23 +1237,34 @@ class CogSpec(ModelSpec):
         finished = anyio.Event()
         cancel_exc: type[BaseException] = self.model.cog.CancelationException
         call = _ThreadCall(cancel_exc)
+        outcome: list[tuple[bool, Any]] = []
 
-        def target() -> Any:
-            reset = _SINK.set(sink)
+        def target() -> None:
+            _SINK.set(sink)
             try:
-                return call.run(lambda: func(*args) if positional else func(**args))
-            finally:
-                _SINK.reset(reset)
-                with contextlib.suppress(RuntimeError):
-                    anyio.from_thread.run_sync(finished.set, token=token)
+                outcome.append(
+                    (True, call.run(lambda: func(*args) if positional else func(**args)))
+                )
+            except BaseException as exc:  # handed to the event loop below
+                outcome.append((False, exc))
+            with contextlib.suppress(RuntimeError):  # the emulator is gone
+                anyio.from_thread.run_sync(finished.set, token=token)
 
+        thread = threading.Thread(target=target, name="replicate-emulator-cog-predict", daemon=True)
+        thread.start()
         try:
-            return await anyio.to_thread.run_sync(target, abandon_on_cancel=True)
+            await finished.wait()
         except anyio.get_cancelled_exc_class():
             if call.interrupt():
                 with anyio.CancelScope(shield=True), anyio.move_on_after(CANCEL_GRACE):
                     await finished.wait()
             raise
+        ok, value = outcome[0]
+        if ok:
+            return value
+        if isinstance(value, Exception):
+            raise value
+        raise RuntimeError(f"{type(value).__name__}: {value}") from value
 
     async def _on_loop(self, func: Callable[..., Any], kwargs: dict[str, Any], sink: _Sink) -> Any:
         _SINK.set(sink)
