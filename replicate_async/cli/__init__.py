@@ -146,14 +146,15 @@ def main(
     token = os.environ.get("REPLICATE_API_TOKEN")
     if token:
         redactor.secrets.append(token)
-    emulated = _emulator_requested(bool(args.emulator))
+    cog = _cog_model(args)
+    emulated = cog is not None or _emulator_requested(bool(args.emulator))
     closers: list[Callable[[], None]] = []
     client: Client | None = None
 
     def get_client() -> Client:
         nonlocal client
         if client is None:
-            client = _make_client(client_factory, emulated, closers, redactor, ctx)
+            client = _make_client(client_factory, emulated, closers, redactor, ctx, cog=cog)
         return client
 
     ctx = Context(
@@ -189,12 +190,26 @@ def main(
         logger.setLevel(saved_level)
 
 
+def _cog_model(args: object) -> tuple[str, str] | None:
+    """The Cog model to serve (``--cog PATH``) and its name, or None."""
+    path = getattr(args, "cog", None)
+    if not path:
+        return None
+    name = getattr(args, "cog_name", None)
+    if not name:
+        named = getattr(args, "ref", None) or next(iter(getattr(args, "args", None) or []), None)
+        name = str(named).split(":", 1)[0] if named and "/" in str(named) else "local/model"
+    return str(path), str(name)
+
+
 def _make_client(
     factory: Callable[[], Client] | None,
     emulated: bool,
     closers: list[Callable[[], None]],
     redactor: _Redactor,
     ctx: Context,
+    *,
+    cog: tuple[str, str] | None = None,
 ) -> Client:
     if factory is not None:
         return factory()
@@ -205,6 +220,16 @@ def _make_client(
         emulator = Emulator(demo=True, username="demo", clock="real")
         closers.append(emulator.close)
         redactor.secrets.append(emulator.api_token)
+        if cog is not None:
+            from ..testing import CogLoadError
+            from ._context import CommandError
+
+            path, name = cog
+            try:
+                emulator.register_cog(path, name=name)
+            except (ImportError, CogLoadError) as exc:
+                raise CommandError(str(exc), 2) from None
+            ctx.note(f"serving the Cog model {path} as {name} on the built-in emulator")
         ctx.note(
             "running against the built-in emulator (no network, no cost); demo models: "
             "demo/echo, demo/tokens, demo/image, demo/sleep, demo/fail"

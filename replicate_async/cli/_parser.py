@@ -59,6 +59,19 @@ def _globals(parser: argparse.ArgumentParser, *, top: bool) -> None:
         default=default(False),
         help="run against a built-in emulator with demo models: no token, no network",
     )
+    parser.add_argument(
+        "--cog",
+        metavar="PATH",
+        default=default(None),
+        help="with the emulator, serve your own Cog model (cog.yaml, its directory, or "
+        "predict.py:Predictor); implies --emulator",
+    )
+    parser.add_argument(
+        "--cog-name",
+        metavar="OWNER/NAME",
+        default=default(None),
+        help="the name the Cog model is served as (default: the model the command names)",
+    )
 
 
 def _common() -> argparse.ArgumentParser:
