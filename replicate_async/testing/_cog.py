@@ -54,8 +54,9 @@ import anyio.from_thread
 import anyio.lowlevel
 import anyio.to_thread
 
+from .._serde import json_type_name
 from ._core import InputFileError
-from ._models import ModelSpec
+from ._models import ModelSpec, wrong_type
 from ._runner import _CURRENT, NamedBytes, _sniff  # pyright: ignore[reportPrivateUsage]
 
 if TYPE_CHECKING:
@@ -642,24 +643,8 @@ def _merge(predict: dict[str, Any], train: dict[str, Any]) -> dict[str, Any]:
 # -- validation ------------------------------------------------------------------------------------
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _type_ok(expected: str | None, value: Any) -> bool:
-    given = _kind(value)
+    given = json_type_name(value)
     if expected is None or expected == given:
         return True
     if expected == "number":
@@ -681,7 +666,7 @@ def _check_value(schema: dict[str, Any], value: Any, enums: dict[str, Any]) -> s
         return "Must validate at least one schema (anyOf)"
     expected = schema.get("type")
     if not _type_ok(expected, value):
-        return f"Invalid type. Expected: {expected}, given: {_kind(value)}"
+        return wrong_type(str(expected), value)
     if "enum" in schema and value not in schema["enum"]:
         allowed = ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in schema["enum"])
         return f"must be one of the following: {allowed}"

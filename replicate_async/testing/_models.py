@@ -21,7 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-__all__ = ["Log", "ModelSpec", "Progress", "progress_line"]
+from .._serde import json_type_name
+
+__all__ = ["Log", "ModelSpec", "Progress", "progress_line", "wrong_type"]
 
 FuncKind = Literal["function", "async_function", "generator", "async_generator"]
 
@@ -146,22 +148,6 @@ class _Param:
     type: _Type
     required: bool
     default: Any
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _kind_of(func: Callable[..., Any]) -> FuncKind:
@@ -360,7 +346,12 @@ def _check(ptype: _Type, value: Any) -> str | None:
 
 def _mismatch(ptype: _Type, value: Any) -> str:
     expected = {"file": "string", "bytes": "string"}.get(ptype.kind, ptype.kind)
-    return f"Invalid type. Expected: {expected}, given: {_json_type(value)}"
+    return wrong_type(expected, value)
+
+
+def wrong_type(expected: str, value: object) -> str:
+    """The description of a value of the wrong JSON type, as the API words it."""
+    return f"Invalid type. Expected: {expected}, given: {json_type_name(value)}"
 
 
 def _json_safe(value: Any) -> bool:

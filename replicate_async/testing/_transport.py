@@ -163,21 +163,33 @@ def _response(served: _Served, request: httpx.Request, stream: Any) -> httpx.Res
     return httpx.Response(served.status, headers=headers, stream=stream, request=request)
 
 
-class _AsyncLocalStream(httpx.AsyncByteStream):
+class _Body:
+    """An answer's body being read: the app's chunks, with the request's read timeout."""
+
     def __init__(self, stream: AsyncIterator[bytes], request: httpx.Request) -> None:
         self._stream = stream
         self._request = request
         self._timeout = _read_timeout(request)
 
+    async def next(self) -> bytes | None:
+        """The next chunk, or None at the end."""
+        return await next_chunk(self._stream, self._timeout, self._request)
+
+    async def aclose(self) -> None:
+        """Stop reading."""
+        await _aclose(self._stream)
+
+
+class _AsyncLocalStream(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterator[bytes], request: httpx.Request) -> None:
+        self._body = _Body(stream, request)
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        while True:
-            chunk = await next_chunk(self._stream, self._timeout, self._request)
-            if chunk is None:
-                return
+        while (chunk := await self._body.next()) is not None:
             yield chunk
 
     async def aclose(self) -> None:
-        await _aclose(self._stream)
+        await self._body.aclose()
 
 
 class _AsyncForwardedStream(httpx.AsyncByteStream):
@@ -185,22 +197,17 @@ class _AsyncForwardedStream(httpx.AsyncByteStream):
         self, portal: BlockingPortal, stream: AsyncIterator[bytes], request: httpx.Request
     ) -> None:
         self._portal = portal
-        self._stream = stream
-        self._request = request
-        self._timeout = _read_timeout(request)
+        self._body = _Body(stream, request)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        while True:
-            chunk = await anyio.to_thread.run_sync(
-                self._portal.call, next_chunk, self._stream, self._timeout, self._request
-            )
-            if chunk is None:
-                return
+        while (
+            chunk := await anyio.to_thread.run_sync(self._portal.call, self._body.next)
+        ) is not None:
             yield chunk
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(self._portal.call, _aclose, self._stream)
+            await anyio.to_thread.run_sync(self._portal.call, self._body.aclose)
 
 
 class AsyncEmulatorTransport(httpx.AsyncBaseTransport):
@@ -254,19 +261,14 @@ class _SyncStream(httpx.SyncByteStream):
         self, portal: BlockingPortal, stream: AsyncIterator[bytes], request: httpx.Request
     ) -> None:
         self._portal = portal
-        self._stream = stream
-        self._request = request
-        self._timeout = _read_timeout(request)
+        self._body = _Body(stream, request)
 
     def __iter__(self) -> Iterator[bytes]:
-        while True:
-            chunk = self._portal.call(next_chunk, self._stream, self._timeout, self._request)
-            if chunk is None:
-                return
+        while (chunk := self._portal.call(self._body.next)) is not None:
             yield chunk
 
     def close(self) -> None:
-        self._portal.call(_aclose, self._stream)
+        self._portal.call(self._body.aclose)
 
 
 class EmulatorTransport(httpx.BaseTransport):

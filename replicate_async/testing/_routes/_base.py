@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import httpx
 
-from ..._serde import json_type_name
+from .._models import wrong_type
 from .._state import Deployment, Job, Model, Renderer, Surface, dumps
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ __all__ = [
     "Routes",
     "check_filter",
     "check_webhook",
+    "conflict",
     "digits",
     "invalid",
     "invalid_version",
@@ -100,11 +101,6 @@ def invalid(problems: list[tuple[str, str]], title: str = "Input validation fail
     )
 
 
-def wrong_type(expected: str, value: object) -> str:
-    """The description of a value of the wrong JSON type, as the API words it."""
-    return f"Invalid type. Expected: {expected}, given: {json_type_name(value)}"
-
-
 def _problem_type(description: str) -> str:
     if description.endswith("is required"):
         return "required"
@@ -115,6 +111,11 @@ def _problem_type(description: str) -> str:
     if description.startswith("Does not match format"):
         return "format"
     return "invalid"
+
+
+def conflict(detail: str) -> Problem:
+    """A 409: what the request would create or remove conflicts with what exists."""
+    return Problem(409, {"detail": detail, "status": 409})
 
 
 def invalid_version() -> Problem:
@@ -294,6 +295,18 @@ class Routes:
             200,
             {"previous": previous_url, "next": next_url, "results": [render(i) for i in chunk]},
         )
+
+    def _job_page(self, request: Request, route: str, jobs: list[Job]) -> Response:
+        """A page of predictions or trainings, newest first, 100 per page."""
+        renderer = self._renderer(request)
+        return self._page(
+            request, route, jobs, lambda j: renderer.job(self.core.touch(j)), 100, keyset=True
+        )
+
+    def _cancel(self, request: Request, job: Job) -> Response:
+        """Cancel `job` and answer with it (a terminal job comes back unchanged)."""
+        self.core.runner.cancel(job)
+        return self._json(200, self._renderer(request).job(job, via="create", full=True))
 
     def _model(self, owner: str, name: str) -> Model:
         model = self.core.store.models.get(f"{owner}/{name}")

@@ -6,10 +6,10 @@ from typing import Any
 
 from .._state import Deployment, Release
 from ._base import (
-    Problem,
     Request,
     Response,
     Routes,
+    conflict,
     invalid,
     invalid_version,
     not_found,
@@ -69,9 +69,7 @@ class DeploymentRoutes(Routes):
         owner = self.core.options.username
         name = body["name"]
         if f"{owner}/{name}" in self.core.store.deployments:
-            raise Problem(
-                409, {"detail": f"A deployment named {name} already exists", "status": 409}
-            )
+            raise conflict(f"A deployment named {name} already exists")
         deployment = Deployment(
             owner=owner,
             name=name,

@@ -13,6 +13,7 @@ from ._base import (
     Request,
     Response,
     Routes,
+    conflict,
     digits,
     invalid,
     not_found,
@@ -133,9 +134,7 @@ class ModelRoutes(Routes):
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name):
             raise invalid([("name", "must be lower-case letters, digits, '.', '-' and '_'")])
         if f"{owner}/{name}" in self.core.store.models:
-            raise Problem(
-                409, {"detail": f"A model named {owner}/{name} already exists", "status": 409}
-            )
+            raise conflict(f"A model named {owner}/{name} already exists")
         model = Model(
             owner=owner,
             name=name,
@@ -183,13 +182,8 @@ class ModelRoutes(Routes):
         if model.owner != self.core.options.username:
             raise Problem(403, {"detail": "You can only delete your own models", "status": 403})
         if model.visibility != "private" or model.versions:
-            raise Problem(
-                409,
-                {
-                    "detail": "Only private models without versions can be deleted; delete "
-                    "the versions first",
-                    "status": 409,
-                },
+            raise conflict(
+                "Only private models without versions can be deleted; delete the versions first"
             )
         del self.core.store.models[model.ref]
         return Response(204)
@@ -197,16 +191,8 @@ class ModelRoutes(Routes):
     async def models_examples_list(self, request: Request, params: list[str]) -> Response:
         """GET /models/{o}/{n}/examples."""
         model = self._model(*params)
-        renderer = self._renderer(request)
         items = sorted(model.examples, key=lambda j: -j.seq)
-        return self._page(
-            request,
-            f"/models/{model.ref}/examples",
-            items,
-            lambda j: renderer.job(self.core.touch(j)),
-            100,
-            keyset=True,
-        )
+        return self._job_page(request, f"/models/{model.ref}/examples", items)
 
     async def models_readme_get(self, request: Request, params: list[str]) -> Response:
         """GET /models/{o}/{n}/readme: text/plain Markdown, 404 without one."""
@@ -248,13 +234,9 @@ class ModelRoutes(Routes):
         version = self._version(*params)
         for deployment in self.core.store.deployments.values():
             if any(r.version == version.id for r in deployment.releases[-1:]):
-                raise Problem(
-                    409,
-                    {
-                        "detail": f"Version {version.id} is used by deployment "
-                        f"{deployment.owner}/{deployment.name}",
-                        "status": 409,
-                    },
+                raise conflict(
+                    f"Version {version.id} is used by deployment "
+                    f"{deployment.owner}/{deployment.name}"
                 )
         version.model.versions.remove(version)
         del self.core.store.versions[version.id]

@@ -235,15 +235,7 @@ class PredictionRoutes(Routes):
                 if (low is not None and created < low) or (high is not None and created >= high):
                     continue
                 items.append(job)
-        renderer = self._renderer(request)
-        return self._page(
-            request,
-            "/predictions",
-            items,
-            lambda j: renderer.job(self.core.touch(j)),
-            100,
-            keyset=True,
-        )
+        return self._job_page(request, "/predictions", items)
 
     async def predictions_get(self, request: Request, params: list[str]) -> Response:
         """GET /predictions/{id} (trainings too: one id space)."""
@@ -253,5 +245,4 @@ class PredictionRoutes(Routes):
     async def predictions_cancel(self, request: Request, params: list[str]) -> Response:
         """POST /predictions/{id}/cancel: 200; a terminal prediction comes back unchanged."""
         job = self._job(params[0])
-        self.core.runner.cancel(job)
-        return self._json(200, self._renderer(request).job(job, via="create", full=True))
+        return self._cancel(request, job)

@@ -71,15 +71,7 @@ class TrainingRoutes(Routes):
     async def trainings_list(self, request: Request, params: list[str]) -> Response:
         """GET /trainings: newest first, 100 per page."""
         items = [j for j in reversed(self.core.store.jobs.values()) if j.kind == "training"]
-        renderer = self._renderer(request)
-        return self._page(
-            request,
-            "/trainings",
-            items,
-            lambda j: renderer.job(self.core.touch(j)),
-            100,
-            keyset=True,
-        )
+        return self._job_page(request, "/trainings", items)
 
     async def trainings_get(self, request: Request, params: list[str]) -> Response:
         """GET /trainings/{id}."""
@@ -90,8 +82,7 @@ class TrainingRoutes(Routes):
     async def trainings_cancel(self, request: Request, params: list[str]) -> Response:
         """POST /trainings/{id}/cancel."""
         job = self._job(params[0], "training")
-        self.core.runner.cancel(job)
-        return self._json(200, self._renderer(request).job(job, via="create", full=True))
+        return self._cancel(request, job)
 
 
 async def _default_trainer(**inputs: Any) -> NamedBytes:
