@@ -31,7 +31,7 @@ async with emu.async_client() as client:
 
 Nothing in ``replicate_async`` imports this package; it is loaded only when you import it.
 
-Where the server's behaviour is not established (CONTRACT.md §13), the emulator picks:
+Where the real server's behaviour is not known, the emulator picks:
 
 - invalid input, or unknown fields in a prediction request: 422 "Input validation failed"
   with ``detail`` lines and ``invalid_fields`` (gojsonschema-style messages), before anything

@@ -1,4 +1,4 @@
-"""Server-sent event streams of predictions (CONTRACT §8).
+"""Server-sent event streams of predictions.
 
 Each streaming prediction keeps an event log (``output``, ``logs``, ``error``, ``done``) whose
 ids are ``"<unix>:<n>"``, n being the event's index. A stream request replays the log from the

@@ -2,9 +2,9 @@
 
 Entities: jobs (predictions and trainings share one id space, as on the real API), models and
 their versions, deployments, collections, uploaded files, output files ("blobs" served from the
-emulated delivery host) and the account. Rendering follows CONTRACT.md §4: by default every
-spec-required field is present (null where unset and the schema allows it); with
-``omit_unset=True`` the 2023-2024 server's key habits are reproduced instead (§4.2).
+emulated delivery host) and the account. By default every field the API's OpenAPI schema
+requires is rendered (null where unset and the schema allows it); with ``omit_unset=True`` the
+keys are left out as the 2023-2024 server left them out instead.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ JobKind = Literal["prediction", "training"]
 
 _PRECISIONS = (6, 3, 9, 2, 6, 0, 9, 3, 6, 2)
 _QUANTUM = (1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
-"""The rotation of fractional digit counts: 0, 2, 3, 6 and 9 digits all occur (CONTRACT §1.5)."""
+"""The rotation of fractional digit counts: 0, 2, 3, 6 and 9 digits all occur, as on the API."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Webhook deliveries (CONTRACT §9): filtered, throttled, signed, the terminal one retried.
+"""Webhook deliveries: filtered, throttled, signed, the terminal one retried.
 
 Each job with a ``webhook`` gets a delivery worker. Events pass the job's
 ``webhook_events_filter`` (default: ``output`` and ``completed``). ``start`` and ``completed``
