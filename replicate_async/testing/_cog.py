@@ -83,8 +83,8 @@ class CogLoadError(Exception):
     """
 
     def __init__(self, message: str, *, path: str | os.PathLike[str], line: int | None = None):
-        self.path = str(path)
-        self.line = line
+        self.path: str = str(path)
+        self.line: int | None = line
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {message}")
 

@@ -117,15 +117,15 @@ class Core:
     """Everything one emulator shares between its app, runner, webhooks and transports."""
 
     def __init__(self, options: Options, *, seed: int | None, webhook_secret: str | None) -> None:
-        self.options = options
-        self.store = Store()
-        self.clock = Clock(options.clock)
-        self.stamper = Stamper()
-        self.ids = Ids(seed)
-        self.webhook_secret = webhook_secret or self.ids.secret()
-        self.files_secret = self.ids.hex(24)
+        self.options: Options = options
+        self.store: Store = Store()
+        self.clock: Clock = Clock(options.clock)
+        self.stamper: Stamper = Stamper()
+        self.ids: Ids = Ids(seed)
+        self.webhook_secret: str = webhook_secret or self.ids.secret()
+        self.files_secret: str = self.ids.hex(24)
         self.socket: Surface | None = None
-        self.rate = RateCounter()
+        self.rate: RateCounter = RateCounter()
         self._renderers: dict[Surface, Renderer] = {}
         self.spawner: Callable[..., object] | None = None
         # Set by the Emulator once the parts exist (they refer back to the core).

@@ -146,7 +146,7 @@ class Emulator:
         core.faults = FaultPlan()
         self.core = core
         """The emulator's internals (store, clock, options), for advanced tests."""
-        self.app = App(core)
+        self.app: App = App(core)
         """The transport-neutral HTTP app (internal)."""
         self._lock = threading.Lock()
         self._depth = 0

@@ -178,11 +178,13 @@ class ModelSpec:
             raise TypeError(f"a model must be callable, not {type(func).__name__}")
         self.func = func
         self.kind: FuncKind = _kind_of(func)
-        self.streams = self.kind in ("generator", "async_generator") if stream is None else stream
+        self.streams: bool = (
+            self.kind in ("generator", "async_generator") if stream is None else stream
+        )
         self.thread = thread
-        self.setup_time = float(setup_time)
+        self.setup_time: float = float(setup_time)
         self.params: list[_Param] = []
-        self.accepts_kwargs = False
+        self.accepts_kwargs: bool = False
         signature = inspect.signature(func)
         try:
             hints = typing.get_type_hints(func)
@@ -198,8 +200,8 @@ class ModelSpec:
             ptype = _analyse(annotation)
             required = param.default is inspect.Parameter.empty
             self.params.append(_Param(param.name, ptype, required, param.default))
-        self.return_annotation = hints.get("return", signature.return_annotation)
-        self.doc = inspect.getdoc(func)
+        self.return_annotation: Any = hints.get("return", signature.return_annotation)
+        self.doc: str | None = inspect.getdoc(func)
 
     def admission(self) -> contextlib.AbstractAsyncContextManager[object]:
         """Entered around a run, from before ``processing``: waits for a free slot if any."""

@@ -154,15 +154,15 @@ class EmulatorServer:
     def __init__(self, emulator: Emulator, host: str, port: int, server: Any) -> None:
         self._emulator = emulator
         self._server = server
-        self.host = host
+        self.host: str = host
         """The bound interface."""
-        self.port = port
+        self.port: int = port
         """The bound port."""
-        self.base_url = socket_surface(host, port).api_base
+        self.base_url: str = socket_surface(host, port).api_base
         """The API base URL, ``http://127.0.0.1:<port>/v1``."""
-        self.delivery_url = socket_surface(host, port).delivery_base
+        self.delivery_url: str = socket_surface(host, port).delivery_base
         """The prefix of output-file URLs on this server."""
-        self.api_token = emulator.api_token
+        self.api_token: str = emulator.api_token
         """The token the emulator accepts."""
         self._done: anyio.Event | None = None
 
