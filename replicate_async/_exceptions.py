@@ -35,7 +35,6 @@ This module is pure: it performs no I/O.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import re
@@ -551,6 +550,8 @@ def parse_retry_after_header(value: str | None, *, now: float | None = None) -> 
         seconds = float(value)
         return seconds if seconds <= _MAX_SANE_HINT else None
     try:
+        import email.utils  # only an HTTP-date Retry-After needs it
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
