@@ -112,7 +112,7 @@ def tests_aiohttp(session: nox.Session) -> None:
         *session.posargs,
     )
     session.run("coverage", "combine", "--quiet")
-    session.run("coverage", "report", "--include=replicate_async/_aiohttp.py", "--fail-under=85")
+    session.run("coverage", "report", "--include=replicate_async/_aiohttp.py", "--fail-under=80")
 
 
 # Every runnable example, in the order of the docs (the webhook framework recipes need a web
