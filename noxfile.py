@@ -20,6 +20,7 @@ nox.options.sessions = [
     "docs",
     "package",
     "examples",
+    "verifytypes",
 ]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -209,7 +210,7 @@ def verifytypes(session: nox.Session) -> None:
     """
     session.install("--force-reinstall", "--no-deps", ".")
     session.install("httpx>=0.27", "anyio>=4.11", "attrs>=24.1", "cattrs>=24.1", "sniffio>=1.3")
-    session.install("httpx-sse>=0.4.1", "pyright[nodejs]>=1.1.390")
+    session.install("pyright[nodejs]>=1.1.390")
     session.chdir(session.create_tmp())
     session.run("pyright", "--verifytypes", "replicate_async", "--ignoreexternal")
 
