@@ -7,6 +7,7 @@ Each async primitive has a sync twin of the same shape, so that `scripts/gen_syn
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import threading
 import time
@@ -463,7 +464,7 @@ class AsyncTasks:
         else:
             import asyncio
 
-            task = _OwnedTask(run(), loop=asyncio.get_running_loop())
+            task = _owned_task_class()(run(), loop=asyncio.get_running_loop())
             self._handles.add(task)
             task.add_done_callback(self._handles.discard)
         return job
@@ -474,6 +475,7 @@ class AsyncTasks:
             await next(iter(self._jobs)).wait_done()
 
 
+@functools.cache
 def _owned_task_class() -> type[Any]:
     import asyncio
 
@@ -492,18 +494,6 @@ def _owned_task_class() -> type[Any]:
             return super().cancel(msg)
 
     return OwnedTask
-
-
-class _LazyTask:
-    cls: type[Any] | None = None
-
-    def __call__(self, coro: Any, *, loop: Any) -> Any:
-        if _LazyTask.cls is None:
-            _LazyTask.cls = _owned_task_class()
-        return _LazyTask.cls(coro, loop=loop)
-
-
-_OwnedTask = _LazyTask()
 
 
 class Job(Generic[T]):

@@ -7,7 +7,8 @@ events mean (typing, id de-duplication, the reconnect budget, missing chunks) is
 pure module `replicate_async._sse`.
 
 `__anext__` is a method of a small state machine, not a generator, so that every scope
-it opens (a shielded cleanup, a request) closes within one step and never spans a ``yield``.
+it opens (the call's deadline, a shielded close, a request) closes within one step and never
+spans a ``yield``.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ def cancelled_once(hostile: HostileServer) -> str:
     (create,) = hostile.creates()
     assert create.prediction_id is not None
     assert hostile.cancels(create.prediction_id), "the timed-out prediction was not cancelled"
+    assert hostile.prediction(create.prediction_id).status == "canceled"
     return create.prediction_id
 
 

@@ -49,6 +49,8 @@ async def finish(hostile: HostileServer, client: AsyncClient) -> None:
     assert hostile.cancels(create.prediction_id), (
         "the prediction made by the interrupted create was never cancelled"
     )
+    # Ask the server: the prediction the test made ended canceled, not left running.
+    assert hostile.prediction(create.prediction_id).status == "canceled"
 
 
 async def interrupt_with_task_cancel(client: AsyncClient, hostile: HostileServer) -> bool:
