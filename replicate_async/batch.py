@@ -516,14 +516,24 @@ class _Batch:
         writer = self.writer
         if writer is None:
             return await create_prediction(
-                self.api, self.target, input=item, wait=False, deadline=deadline
+                self.api,
+                self.target,
+                input=item,
+                wait=False,
+                deadline=deadline,
+                cancel_on_exit=self.cancel_on_exit,
             )
         # Journaled: the intent is committed before the create is sent, and the id before the
         # prediction is waited on, so that a crash at any point never pays twice.
         await writer.write(Journal.intent(index, time.time()), durable=True)
         try:
             prediction = await create_prediction(
-                self.api, self.target, input=item, wait=False, deadline=deadline
+                self.api,
+                self.target,
+                input=item,
+                wait=False,
+                deadline=deadline,
+                cancel_on_exit=self.cancel_on_exit,
             )
         except Exception as exc:
             if _create_refused(exc):

@@ -38,6 +38,7 @@ def send_create(
     *,
     hold: float | None,
     deadline: float | None,
+    cancel_on_exit: bool = True,
 ) -> Prediction:
     """Send a create in a job the client owns and return the prediction it made.
 
@@ -48,14 +49,14 @@ def send_create(
     """
     guard = SendGuard(Runtime.cancel_pending_probe())
     job = api.connection.tasks.start(
-        partial(_create_job, api, target, body, headers, hold, deadline, guard)
+        partial(_create_job, api, target, body, headers, hold, deadline, guard, cancel_on_exit)
     )
     try:
         return job.result(deadline)
     except BaseException as exc:
         if job.done():
             made = job.finished_value()
-            if made is not None and exc is not job.error:
+            if made is not None and exc is not job.error and cancel_on_exit:
                 if isinstance(exc, DeadlinePassed):
                     return made  # it answered as the deadline passed: the caller handles that
                 # The create finished as the caller gave up: nobody will follow it.
@@ -96,6 +97,7 @@ def _create_job(
     hold: float | None,
     send_by: float | None,
     guard: SendGuard,
+    cancel_on_exit: bool,
 ) -> Prediction:
     try:
         payload = decode_json_body(
@@ -119,7 +121,7 @@ def _create_job(
         raise
     prediction = structure(payload, Prediction)
     guard.prediction_id = prediction.id
-    if guard.abandoned and not prediction.is_terminal:
+    if guard.abandoned and cancel_on_exit and not prediction.is_terminal:
         # Nobody will follow this prediction: cancel it now, inside the same job.
         cancel_now(api, prediction)
     return prediction
@@ -135,8 +137,12 @@ def create_prediction(
     wait: bool | int | float = False,
     cancel_after: float | str | None = None,
     deadline: float | None = None,
+    cancel_on_exit: bool = True,
 ) -> Prediction:
     """Create a prediction for an already parsed reference (create, run, stream, batch).
+
+    A caller that gives up while the create is in flight leaves its prediction cancelled, or
+    running with ``cancel_on_exit=False`` (a create not sent yet is never sent either way).
 
     With a `deadline`, a hold asked by `wait` ends `HOLD_MARGIN` seconds before it (or is
     dropped when less than that is left), so the answer always arrives in time.
@@ -157,7 +163,9 @@ def create_prediction(
     prefer, hold = prefer_value(wait)
     if prefer is not None:
         headers["Prefer"] = prefer
-    return send_create(api, target, body, headers, hold=hold, deadline=deadline)
+    return send_create(
+        api, target, body, headers, hold=hold, deadline=deadline, cancel_on_exit=cancel_on_exit
+    )
 
 
 class Predictions(Jobs[Prediction]):

@@ -54,6 +54,7 @@ def run_prediction(
         wait=wait,
         cancel_after=cancel_after,
         deadline=deadline,
+        cancel_on_exit=cancel_on_exit,
     )
     if not prediction.is_terminal:
         if on_progress is not None:

@@ -371,6 +371,7 @@ class PredictionStream:
                     wait=False,
                     cancel_after=self._cancel_after,
                     deadline=self._deadline,
+                    cancel_on_exit=self._cancel_on_exit,
                 )
             else:
                 assert self._prediction_id is not None

@@ -167,3 +167,30 @@ async def test_cancel_scope_during_poll_cancels_at_once(hostile: HostileServer) 
                     scope.cancel()
     (create,) = hostile.creates()
     assert hostile.cancels(create.prediction_id)
+
+
+async def test_cancel_on_exit_false_leaves_an_interrupted_creates_prediction_running(
+    hostile: HostileServer,
+) -> None:
+    """With ``cancel_on_exit=False`` the caller still returns at once; its prediction runs on."""
+    client = AsyncClient(TOKEN, base_url=hostile.base_url, poll_interval=POLL)
+    scope = anyio.CancelScope()
+    try:
+        async with anyio.create_task_group() as group:
+
+            async def caller() -> None:
+                with scope:
+                    await client.run("acme/slow", input={}, cancel_on_exit=False)
+
+            group.start_soon(caller)
+            await until(create_seen(hostile))
+            scope.cancel()
+    finally:
+        hostile.release_holds()
+        with anyio.fail_after(10):
+            await client.aclose()
+    (create,) = hostile.creates()
+    assert create.prediction_id is not None
+    assert create.answered_at is not None  # the answer was still read
+    assert not hostile.cancels(create.prediction_id)
+    assert hostile.prediction(create.prediction_id).status != "canceled"
