@@ -93,6 +93,9 @@ class Recorded:
     """The prediction created (creates) or named in the path."""
     answered_at: float | None = None
     """`time.monotonic()` when the answer was completely written (None: not, or not yet)."""
+    generation: int = 0
+    """`release_holds` calls made before the request arrived: a later call ends its hold or
+    drip, even one that had not begun when the call was made."""
 
     @property
     def prefer_wait(self) -> float | None:
@@ -441,6 +444,7 @@ class HostileServer:
                 record.prediction_id = match.group("id")
                 break
         with self._lock:
+            record.generation = self._generation
             self._requests.append(record)
         return record
 
@@ -518,7 +522,7 @@ class HostileServer:
         hold = request.prefer_wait if self.hold_creates else None
         headers: tuple[tuple[str, str], ...] = ()
         if hold is not None:
-            await self._hold(min(hold, self.max_hold), prediction)
+            await self._hold(min(hold, self.max_hold), request.generation, prediction)
             applied = request.headers.get("prefer", "wait").strip()
             headers = (("Preference-Applied", applied),)
         self._advance(prediction)
@@ -530,9 +534,10 @@ class HostileServer:
         reply = Reply(reply.status, reply.body, reply.headers + headers, drip=reply.drip)
         return await self._send_reply(request, writer, reply)
 
-    async def _hold(self, seconds: float, prediction: Prediction | None = None) -> None:
+    async def _hold(
+        self, seconds: float, generation: int, prediction: Prediction | None = None
+    ) -> None:
         end = time.monotonic() + max(0.0, seconds)
-        generation = self._generation
         while time.monotonic() < end and generation == self._generation and not self._stopping:
             if prediction is not None:
                 self._advance(prediction)
@@ -568,7 +573,7 @@ class HostileServer:
         if reply.drop:
             return False
         if reply.hold:
-            await self._hold(min(reply.hold, self.max_hold))
+            await self._hold(min(reply.hold, self.max_hold), request.generation)
         phrase = _PHRASES.get(reply.status, "Status")
         head = [f"HTTP/1.1 {reply.status} {phrase}", f"Content-Length: {len(reply.body)}"]
         head += [f"{name}: {value}" for name, value in reply.headers]
@@ -579,7 +584,7 @@ class HostileServer:
             end = time.monotonic() + self.drip_for
             body = reply.body
             sent = 0
-            generation = self._generation
+            generation = request.generation
             while (
                 sent < len(body)
                 and time.monotonic() < end
