@@ -28,6 +28,7 @@ __all__ = [
     "AsyncRuntime",
     "AsyncTasks",
     "DeadlinePassed",
+    "JobStopped",
     "Job",
     "Limiter",
     "Lock",
@@ -40,6 +41,10 @@ T = TypeVar("T")
 
 class DeadlinePassed(Exception):
     """A call's deadline passed while it waited (internal signal, never seen by users)."""
+
+
+class JobStopped(Exception):
+    """The job was stopped by its own `cancel()` before it ended (internal signal)."""
 
 
 def _never() -> bool:
@@ -272,8 +277,23 @@ class Runtime:
         return True
 
 
+def _on_asyncio() -> bool:
+    import sniffio
+
+    return sniffio.current_async_library() == "asyncio"
+
+
 class AsyncLimiter:
-    """At most `total` holders at once; waiting for a slot counts against no timeout."""
+    """At most `total` holders at once; waiting for a slot counts against no timeout.
+
+    Made inside the event loop it serves: on asyncio a slot that is free is taken without
+    yielding to the loop (a limiter of asyncio futures); on trio it is anyio's limiter.
+    """
+
+    def __new__(cls, total: int) -> AsyncLimiter:
+        if cls is AsyncLimiter and _on_asyncio():
+            return object.__new__(_NativeLimiter)
+        return object.__new__(cls)
 
     def __init__(self, total: int) -> None:
         self._limiter = anyio.CapacityLimiter(total)
@@ -305,6 +325,72 @@ class AsyncLimiter:
     def free(self) -> int:
         """Slots free right now."""
         return int(self._limiter.available_tokens)
+
+
+class _NativeLimiter(AsyncLimiter):
+    """`AsyncLimiter` on asyncio: first come, first served; a free slot costs no loop step."""
+
+    def __init__(self, total: int) -> None:  # pyright: ignore[reportMissingSuperCall]
+        import asyncio
+        from collections import deque
+
+        self._total = total
+        self._used = 0
+        self._holders: set[object] = set()
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def __aenter__(self) -> None:
+        if self._used < self._total and not self._waiters:
+            self._used += 1
+            return
+        import asyncio
+
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed a slot as it was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # unless a release skipped it already
+                    self._waiters.remove(waiter)
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot passes to the waiter
+                return
+        self._used -= 1
+
+    @property
+    def total(self) -> int:
+        """The number of slots."""
+        return self._total
+
+    def take_nowait(self, holder: object) -> bool:
+        """Take a slot for `holder` if one is free now (to be given back by `give_back`)."""
+        if self._used >= self._total or self._waiters or holder in self._holders:
+            return False
+        self._used += 1
+        self._holders.add(holder)
+        return True
+
+    def give_back(self, holder: object) -> None:
+        """Return the slot `holder` took with `take_nowait`."""
+        self._holders.remove(holder)
+        self._release()
+
+    @property
+    def free(self) -> int:
+        """Slots free right now."""
+        return self._total - self._used
 
 
 class Limiter:
@@ -430,7 +516,86 @@ class AsyncJob(Generic[T]):
         if self._error is not None:
             raise self._error
         if self._stopped:
-            raise anyio.get_cancelled_exc_class()()
+            raise JobStopped
+        return self._value  # type: ignore[return-value]
+
+
+class _NativeJob(AsyncJob[T]):
+    """`AsyncJob` on asyncio: an `OwnedTask` of its own, waited for with a plain future."""
+
+    def __init__(self, fn: Callable[[], Awaitable[T]]) -> None:  # pyright: ignore[reportMissingSuperCall]
+        import asyncio
+
+        self._fn = fn
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._stopped = False
+        self.task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        import asyncio
+
+        try:
+            self._value = await self._fn()
+        except asyncio.CancelledError:
+            self._stopped = True  # its own cancel(): outside code cannot cancel the task
+        except BaseException as exc:  # the caller reads it from result()
+            self._error = exc
+
+    def cancel(self) -> None:
+        """Stop the job at its next await (used while it has sent nothing)."""
+        if self.task is not None and not self.task.done():
+            self.task.cancel("replicate_async: the job is no longer needed")
+
+    def done(self) -> bool:
+        """Whether the job has ended."""
+        return self.task is not None and self.task.done()
+
+    def finished_value(self) -> T | None:
+        """The job's value if it has ended with one (None while running or after an error)."""
+        if not self.done() or self._error is not None or self._stopped:
+            return None
+        return self._value
+
+    async def wait_done(self) -> None:
+        """Wait until the job has ended, whatever its outcome."""
+        await self._wait_task()
+
+    async def _wait_task(self) -> None:
+        import asyncio
+
+        task = self.task
+        assert task is not None
+        if task.done():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake(_: object) -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        task.add_done_callback(wake)
+        try:
+            await waiter  # cancelling this wait cancels the waiter, never the task
+        finally:
+            task.remove_done_callback(wake)
+
+    async def result(self, deadline: float | None = None) -> T:
+        """Wait for the job and return its value or raise its error.
+
+        The wait (not the job) is cancellable; past `deadline` it raises `DeadlinePassed`.
+        """
+        task = self.task
+        assert task is not None
+        if not task.done():
+            with AsyncRuntime.deadline(deadline):
+                await self._wait_task()
+        if task.cancelled():
+            self._stopped = True  # cancelled before it started
+        if self._error is not None:
+            raise self._error
+        if self._stopped:
+            raise JobStopped
         return self._value  # type: ignore[return-value]
 
 
@@ -439,13 +604,24 @@ class AsyncTasks:
 
     def __init__(self) -> None:
         self._jobs: set[AsyncJob[Any]] = set()
-        self._handles: set[object] = set()
+        self._asyncio: bool | None = None
 
     def __len__(self) -> int:
         return len(self._jobs)
 
     def start(self, fn: Callable[[], Awaitable[T]]) -> AsyncJob[T]:
         """Start `fn` in a task of its own, outside the caller's cancellation."""
+        if self._asyncio is None:
+            self._asyncio = _on_asyncio()
+        if self._asyncio:
+            import asyncio
+
+            native: _NativeJob[T] = _NativeJob(fn)
+            task = _owned_task_class()(native._run(), loop=asyncio.get_running_loop())  # pyright: ignore[reportPrivateUsage]
+            native.task = task
+            self._jobs.add(native)
+            task.add_done_callback(functools.partial(_forget, self._jobs, native))
+            return native
         job: AsyncJob[T] = AsyncJob(fn)
         self._jobs.add(job)
 
@@ -455,24 +631,22 @@ class AsyncTasks:
             finally:
                 self._jobs.discard(job)
 
-        import sniffio
+        import trio.lowlevel
 
-        if sniffio.current_async_library() == "trio":
-            import trio.lowlevel
-
-            trio.lowlevel.spawn_system_task(run, name="replicate_async cleanup")
-        else:
-            import asyncio
-
-            task = _owned_task_class()(run(), loop=asyncio.get_running_loop())
-            self._handles.add(task)
-            task.add_done_callback(self._handles.discard)
+        trio.lowlevel.spawn_system_task(run, name="replicate_async cleanup")
         return job
 
     async def join(self) -> None:
         """Wait until every job has ended."""
         while self._jobs:
-            await next(iter(self._jobs)).wait_done()
+            job = next(iter(self._jobs))
+            await job.wait_done()
+            self._jobs.discard(job)  # its task's own callback may not have run yet
+
+
+def _forget(jobs: set[AsyncJob[Any]], job: AsyncJob[Any], task: object) -> None:
+    del task
+    jobs.discard(job)
 
 
 @functools.cache

@@ -100,6 +100,14 @@ class SendGuard:
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 
+def environment_proxies() -> bool:
+    """Whether the environment names a proxy (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``)."""
+    from urllib.request import getproxies  # loaded by httpx already
+
+    proxies = getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+
+
 def normalize_base_url(url: str) -> str:
     """Return the API base URL without a trailing slash; a bare host gets ``/v1``."""
     text = url.strip()

@@ -21,7 +21,7 @@ Rules, applied to every line in this order:
  5. ``__aenter__ __aexit__ __aiter__ __anext__``  -> ``__enter__ __exit__ __iter__ __next__``
  6. ``asynccontextmanager``                      -> ``contextmanager``
  7. ``StopAsyncIteration``                       -> ``StopIteration``
- 8. ``aclose aread aiter_bytes aiter_lines aiter_raw aiter_text``
+ 8. ``aclose aread aiter_bytes aiter_lines aiter_raw aiter_text handle_async_request``
                                                  -> ``close read iter_bytes ...``
  9. ``aconnect_sse`` / ``aiter_sse``             -> ``connect_sse`` / ``iter_sse``
 10. a line that is only ``@pytest.mark.anyio`` (or ``pytestmark = pytest.mark.anyio``) is
@@ -130,6 +130,7 @@ RULES: tuple[Rule, ...] = (
             "aiter_lines": "iter_lines",
             "aiter_raw": "iter_raw",
             "aiter_text": "iter_text",
+            "handle_async_request": "handle_request",
         },
     ),
     *_words(9, {"aconnect_sse": "connect_sse", "aiter_sse": "iter_sse"}),

@@ -8,7 +8,7 @@ error mapping and the per-request Authorization header live here and nowhere els
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextvars import Token
 from typing import Any
 
@@ -30,16 +30,19 @@ from .._http import (
     Abandoned,
     SendGuard,
     check_guard_at_send,
+    environment_proxies,
     same_origin,
     user_agent,
 )
 from .._logging import logger, redact
 from .._ratelimit import LimitClass, RateGate
 from .._retry import RequestKind, RetryDecision, is_unsent, kind_timeout
+from .lanes import AsyncLanes
 
 __all__ = ["AsyncAPIClient", "AsyncConnection"]
 
 _JSON_ACCEPT = "application/json"
+_URL_CACHE_SIZE = 256
 
 
 class AsyncConnection:
@@ -63,6 +66,9 @@ class AsyncConnection:
         self._user_client = http_client
         self._transport = transport
         self._http: httpx.AsyncClient | None = http_client
+        self._direct: httpx.AsyncBaseTransport | None = None
+        self._default_headers: dict[str, str] = {}
+        self._urls: dict[str, httpx.URL] = {}
         self._limiter: AsyncLimiter | None = None
         self._stream_limiter: AsyncLimiter | None = None
         self._tasks: AsyncTasks | None = None
@@ -93,6 +99,7 @@ class AsyncConnection:
                 )
             # The old loop is gone; its connections died with it.
             self._http = None
+            self._direct = None
         self._loop = key
         self._bound = True
         self._limiter = AsyncLimiter(self._options.max_concurrency)
@@ -100,24 +107,87 @@ class AsyncConnection:
         self._tasks = AsyncTasks()
         if self._http is None:
             opts = self._options
+            pool = opts.max_concurrency + opts.max_streams
+            limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+            transport = self._transport
+            if transport is None and not environment_proxies():
+                transport = AsyncLanes(keep=pool)
             self._http = httpx.AsyncClient(
-                transport=self._transport,
+                transport=transport,
                 timeout=opts.timeout,
-                limits=httpx.Limits(
-                    max_connections=opts.max_concurrency + opts.max_streams,
-                    max_keepalive_connections=opts.max_concurrency + opts.max_streams,
-                ),
+                limits=limits,
                 headers={"User-Agent": self.user_agent},
                 event_hooks={"request": [_check_guard]},
                 follow_redirects=False,
                 trust_env=True,
             )
+            # Requests go straight to the transport, unless the environment names a proxy:
+            # then httpx's client, made without a transport, picks the proxy's per URL. The
+            # client's layers (cookies, auth, redirects, hooks) do nothing for API calls but
+            # cost CPU; a transport given to httpx's client turns its proxy lookup off anyway.
+            self._direct = transport
+            self._default_headers = {k.lower(): v for k, v in self._http.headers.items()}
 
     def http(self) -> httpx.AsyncClient:
         """The httpx client for the running loop."""
         self._bind()
         assert self._http is not None
         return self._http
+
+    def build_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        timeout: httpx.Timeout,
+        json: Any = None,
+        content: bytes | str | None = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Request:
+        """A request for the running loop's pool (call after `http()` or `limiter()`)."""
+        if self._direct is None:
+            assert self._http is not None
+            return self._http.build_request(
+                method,
+                url,
+                json=json,
+                content=content,
+                files=files,
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=timeout,
+            )
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            parsed = self._urls[url] = httpx.URL(url)
+        return httpx.Request(
+            method,
+            parsed,
+            params=params,
+            headers=_merge_headers(self._default_headers, headers),
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            extensions={"timeout": timeout.as_dict()},
+        )
+
+    async def send(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` (made by `build_request`); the response's body is left unread."""
+        direct = self._direct
+        if direct is None:
+            assert self._http is not None
+            return await self._http.send(request, stream=True)
+        check_guard_at_send()
+        response = await direct.handle_async_request(request)
+        response.request = request
+        return response
 
     def limiter(self) -> AsyncLimiter:
         """The in-flight request limiter for the running loop."""
@@ -149,6 +219,7 @@ class AsyncConnection:
         if tasks is not None and self._bound and AsyncRuntime.loop_key() == self._loop:
             await tasks.join()
         self.closed = True
+        self._direct = None
         http, self._http = self._http, None
         if http is not None and self._user_client is None:
             await http.aclose()
@@ -226,7 +297,6 @@ class AsyncAPIClient:
         base_timeout = timeout or self.timeout_for(kind, hold)
         policy = self.options.retry
         connection = self.connection
-        http = connection.http()
         limiter = connection.limiter()
         min_left = MIN_SEND_SECONDS.get(kind, 0.0)
         cutoff = deadline if send_by is None else send_by
@@ -255,8 +325,7 @@ class AsyncAPIClient:
                 started = AsyncRuntime.now()
                 try:
                     response = await self._send(
-                        http,
-                        http.build_request(
+                        connection.build_request(
                             method,
                             url,
                             json=json,
@@ -312,7 +381,6 @@ class AsyncAPIClient:
 
     async def _send(
         self,
-        http: httpx.AsyncClient,
         request: httpx.Request,
         deadline: float | None,
         *,
@@ -323,38 +391,54 @@ class AsyncAPIClient:
         A per-read timeout does not bound a body that drips a byte at a time: the whole body
         must arrive within one read timeout of its headers (and before `deadline`).
         """
-        response = await http.send(request, stream=True)
+        response = await self.connection.send(request)
         if response.is_stream_consumed:
             return response  # read already (a transport that answers with whole bodies)
         if stream and response.status_code < 400:
             return response  # the caller reads it as it arrives
+        read = request.extensions.get("timeout", {}).get("read")
+        limit = AsyncRuntime.now() + (read if read is not None else 30.0)
+        if deadline is not None:
+            limit = min(limit, deadline)
+        response.stream = _ClockedBody(response.stream, limit, request)
         try:
-            read = request.extensions.get("timeout", {}).get("read")
-            limit = AsyncRuntime.now() + (read if read is not None else 30.0)
-            if deadline is not None:
-                limit = min(limit, deadline)
-            raw: list[bytes] = []
-            async for chunk in response.aiter_raw():
-                raw.append(chunk)
-                if AsyncRuntime.now() >= limit:
-                    raise httpx.ReadTimeout("the body did not arrive in time", request=request)
+            await response.aread()
         finally:
             await response.aclose()
-        complete = httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=httpx.ByteStream(b"".join(raw)),
-            request=request,
-            extensions=response.extensions,
-        )
-        await complete.aread()
-        return complete
+        return response
+
+
+class _ClockedBody(httpx.AsyncByteStream):
+    """A response body that must arrive whole by `limit` (monotonic seconds)."""
+
+    def __init__(self, body: Any, limit: float, request: httpx.Request) -> None:
+        self._body = body
+        self._limit = limit
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        limit = self._limit
+        async for chunk in self._body:
+            if AsyncRuntime.now() >= limit:
+                raise httpx.ReadTimeout("the body did not arrive in time", request=self._request)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._body.aclose()
 
 
 async def _check_guard(request: httpx.Request) -> None:
     """Check the guard as the request leaves for the transport: the commit point of a create."""
     del request
     check_guard_at_send()
+
+
+def _merge_headers(defaults: dict[str, str], headers: Mapping[str, str]) -> dict[str, str]:
+    """The client's default headers updated by `headers`, names compared case-insensitively."""
+    merged = dict(defaults)
+    for name, value in headers.items():
+        merged[name.lower()] = value
+    return merged
 
 
 def _too_late(method: str, url: str, why: str) -> APITimeoutError:

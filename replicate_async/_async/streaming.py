@@ -40,7 +40,7 @@ from .._polling import PollSchedule
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._retry import kind_timeout
 from .._sse import EventIds, ReconnectBudget, reason_for_status, to_event, undelivered_chunks
-from .._sse_decoder import ServerSentEvent, SSEDecoder
+from .._sse_decoder import SSEDecoder
 from .._types import InputMapping, WebhookEventName
 from ..types.events import DoneEvent, ErrorEvent, LogsEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
@@ -151,7 +151,6 @@ class AsyncPredictionStream:
         self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
         self._decoder = SSEDecoder()
-        self._decoded: deque[ServerSentEvent] = deque()
         self._slot: AsyncLimiter | None = None
         self._last_activity = 0.0
         self._final: Prediction | None = None
@@ -227,8 +226,12 @@ class AsyncPredictionStream:
         return self
 
     async def __anext__(self) -> StreamEvent:
-        if self._mode == "ended":
+        mode = self._mode
+        if mode == "ended":
             raise StopAsyncIteration
+        pending = self._pending
+        if pending and mode != "new":
+            return pending.popleft()  # queued already: no deadline can take it back
         deadline = self._deadline
         if deadline is None and self._timeout is not None:
             deadline = self._deadline = AsyncRuntime.now() + self._timeout
@@ -343,9 +346,7 @@ class AsyncPredictionStream:
             if deadline is not None and AsyncRuntime.now() >= deadline:
                 await self._expire()
             if mode == "stream":
-                event = await self._read()
-                if event is not None:
-                    return self._record(event)
+                await self._read()
             elif mode == "poll":
                 await self._poll()
             else:  # pragma: no cover - "new" and "ended" never reach the loop
@@ -416,51 +417,54 @@ class AsyncPredictionStream:
     def _queue(self, event: StreamEvent) -> None:
         self._pending.append(self._record(event))
 
-    async def _read(self) -> StreamEvent | None:
-        decoded = self._decoded
-        if not decoded:
-            chunks = self._chunks
-            if chunks is None:
-                await self._connect()
-                return None
-            try:
-                chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                await self._interrupted("the stream ended before its done event", idle=False)
-                return None
-            except httpx.TimeoutException:
-                await self._interrupted("the stream was silent past its idle timeout", idle=True)
-                return None
-            except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
-                await self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
-                return None
-            decoded.extend(self._decoder.feed(chunk))
-            if self._expired():
-                # Sync code cannot be interrupted mid-read: what arrives late is not delivered.
-                await self._expire()
-            if not decoded:
-                # Part of an event, or a keep-alive comment: nothing meaningful arrived.
-                if AsyncRuntime.now() - self._last_activity >= self._idle:
-                    await self._check_in()
-                return None
-        sse = decoded.popleft()
-        if sse.retry is not None:
-            self._budget.note_retry(sse.retry)
-        event = to_event(sse)
-        if event is None:
-            self._ids.note_carrier(sse.id)
+    async def _read(self) -> None:
+        """Read the next chunk of the stream; queue the events it completes."""
+        chunks = self._chunks
+        if chunks is None:
+            await self._connect()
+            return
+        try:
+            chunk = await chunks.__anext__()
+        except StopAsyncIteration:
+            await self._interrupted("the stream ended before its done event", idle=False)
+            return
+        except httpx.TimeoutException:
+            await self._interrupted("the stream was silent past its idle timeout", idle=True)
+            return
+        except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
+            await self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
+            return
+        decoded = self._decoder.feed(chunk)
+        if self._expired():
+            # Sync code cannot be interrupted mid-read: what arrives late is not delivered.
+            await self._expire()
+        # The chunk's events are typed and queued in one pass (the hot path of a stream).
+        ids = self._ids
+        pending = self._pending
+        queued = len(pending)
+        done = False
+        for sse in decoded:
+            if sse.retry is not None:
+                self._budget.note_retry(sse.retry)
+            event = to_event(sse)
+            if event is None:
+                ids.note_carrier(sse.id)
+            elif ids.admit(sse.id):  # else replayed after a reconnection: delivered already
+                pending.append(self._record(event))
+                if isinstance(event, DoneEvent):
+                    done = True
+                    break
+        if len(pending) == queued:
+            # Part of an event, or a keep-alive comment: nothing meaningful arrived.
             if AsyncRuntime.now() - self._last_activity >= self._idle:
                 await self._check_in()
-            return None
-        if not self._ids.admit(sse.id):
-            return None  # replayed after a reconnection: already delivered
+            return
         self._last_activity = AsyncRuntime.now()
         budget = self._budget
         if budget.used:
             budget.progressed()
-        if isinstance(event, DoneEvent):
+        if done:
             await self._drop_connection()
-        return event
 
     async def _connect(self) -> None:
         prediction = self._prediction
@@ -521,7 +525,6 @@ class AsyncPredictionStream:
         self._response = response
         self._chunks = response.aiter_bytes()
         self._decoder = SSEDecoder()
-        self._decoded.clear()
         self._ids.new_connection()
 
     async def _interrupted(self, reason: str, *, idle: bool) -> None:
@@ -692,7 +695,6 @@ class AsyncPredictionStream:
         if response is None:
             return
         self._response = self._chunks = None
-        self._decoded.clear()
         async with AsyncRuntime.shielded(CLEANUP_SECONDS):
             try:
                 # The body's reader is a generator: close it, so nothing waits for the GC.

@@ -41,7 +41,7 @@ from .._polling import PollSchedule
 from .._refs import DeploymentRef, ModelRef, VersionRef
 from .._retry import kind_timeout
 from .._sse import EventIds, ReconnectBudget, reason_for_status, to_event, undelivered_chunks
-from .._sse_decoder import ServerSentEvent, SSEDecoder
+from .._sse_decoder import SSEDecoder
 from .._types import InputMapping, WebhookEventName
 from ..types.events import DoneEvent, ErrorEvent, LogsEvent, OutputEvent, StreamEvent
 from ..types.predictions import Prediction
@@ -152,7 +152,6 @@ class PredictionStream:
         self._response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
         self._decoder = SSEDecoder()
-        self._decoded: deque[ServerSentEvent] = deque()
         self._slot: Limiter | None = None
         self._last_activity = 0.0
         self._final: Prediction | None = None
@@ -228,8 +227,12 @@ class PredictionStream:
         return self
 
     def __next__(self) -> StreamEvent:
-        if self._mode == "ended":
+        mode = self._mode
+        if mode == "ended":
             raise StopIteration
+        pending = self._pending
+        if pending and mode != "new":
+            return pending.popleft()  # queued already: no deadline can take it back
         deadline = self._deadline
         if deadline is None and self._timeout is not None:
             deadline = self._deadline = Runtime.now() + self._timeout
@@ -344,9 +347,7 @@ class PredictionStream:
             if deadline is not None and Runtime.now() >= deadline:
                 self._expire()
             if mode == "stream":
-                event = self._read()
-                if event is not None:
-                    return self._record(event)
+                self._read()
             elif mode == "poll":
                 self._poll()
             else:  # pragma: no cover - "new" and "ended" never reach the loop
@@ -417,51 +418,54 @@ class PredictionStream:
     def _queue(self, event: StreamEvent) -> None:
         self._pending.append(self._record(event))
 
-    def _read(self) -> StreamEvent | None:
-        decoded = self._decoded
-        if not decoded:
-            chunks = self._chunks
-            if chunks is None:
-                self._connect()
-                return None
-            try:
-                chunk = chunks.__next__()
-            except StopIteration:
-                self._interrupted("the stream ended before its done event", idle=False)
-                return None
-            except httpx.TimeoutException:
-                self._interrupted("the stream was silent past its idle timeout", idle=True)
-                return None
-            except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
-                self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
-                return None
-            decoded.extend(self._decoder.feed(chunk))
-            if self._expired():
-                # Sync code cannot be interrupted mid-read: what arrives late is not delivered.
-                self._expire()
-            if not decoded:
-                # Part of an event, or a keep-alive comment: nothing meaningful arrived.
-                if Runtime.now() - self._last_activity >= self._idle:
-                    self._check_in()
-                return None
-        sse = decoded.popleft()
-        if sse.retry is not None:
-            self._budget.note_retry(sse.retry)
-        event = to_event(sse)
-        if event is None:
-            self._ids.note_carrier(sse.id)
+    def _read(self) -> None:
+        """Read the next chunk of the stream; queue the events it completes."""
+        chunks = self._chunks
+        if chunks is None:
+            self._connect()
+            return
+        try:
+            chunk = chunks.__next__()
+        except StopIteration:
+            self._interrupted("the stream ended before its done event", idle=False)
+            return
+        except httpx.TimeoutException:
+            self._interrupted("the stream was silent past its idle timeout", idle=True)
+            return
+        except httpx.RequestError as exc:  # a reset, EOF mid-event, a decoding failure
+            self._interrupted(f"the stream broke ({type(exc).__name__})", idle=False)
+            return
+        decoded = self._decoder.feed(chunk)
+        if self._expired():
+            # Sync code cannot be interrupted mid-read: what arrives late is not delivered.
+            self._expire()
+        # The chunk's events are typed and queued in one pass (the hot path of a stream).
+        ids = self._ids
+        pending = self._pending
+        queued = len(pending)
+        done = False
+        for sse in decoded:
+            if sse.retry is not None:
+                self._budget.note_retry(sse.retry)
+            event = to_event(sse)
+            if event is None:
+                ids.note_carrier(sse.id)
+            elif ids.admit(sse.id):  # else replayed after a reconnection: delivered already
+                pending.append(self._record(event))
+                if isinstance(event, DoneEvent):
+                    done = True
+                    break
+        if len(pending) == queued:
+            # Part of an event, or a keep-alive comment: nothing meaningful arrived.
             if Runtime.now() - self._last_activity >= self._idle:
                 self._check_in()
-            return None
-        if not self._ids.admit(sse.id):
-            return None  # replayed after a reconnection: already delivered
+            return
         self._last_activity = Runtime.now()
         budget = self._budget
         if budget.used:
             budget.progressed()
-        if isinstance(event, DoneEvent):
+        if done:
             self._drop_connection()
-        return event
 
     def _connect(self) -> None:
         prediction = self._prediction
@@ -522,7 +526,6 @@ class PredictionStream:
         self._response = response
         self._chunks = response.iter_bytes()
         self._decoder = SSEDecoder()
-        self._decoded.clear()
         self._ids.new_connection()
 
     def _interrupted(self, reason: str, *, idle: bool) -> None:
@@ -693,7 +696,6 @@ class PredictionStream:
         if response is None:
             return
         self._response = self._chunks = None
-        self._decoded.clear()
         with Runtime.shielded(CLEANUP_SECONDS):
             try:
                 # The body's reader is a generator: close it, so nothing waits for the GC.
