@@ -530,6 +530,7 @@ class _NativeJob(AsyncJob[T]):
         self._value: T | None = None
         self._error: BaseException | None = None
         self._stopped = False
+        self._waiter: asyncio.Future[None] | None = None
         self.task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
@@ -541,6 +542,11 @@ class _NativeJob(AsyncJob[T]):
             self._stopped = True  # its own cancel(): outside code cannot cancel the task
         except BaseException as exc:  # the caller reads it from result()
             self._error = exc
+        finally:
+            # Wake the caller now rather than from the task's done callbacks, a loop step later.
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
     def cancel(self) -> None:
         """Stop the job at its next await (used while it has sent nothing)."""
@@ -569,8 +575,9 @@ class _NativeJob(AsyncJob[T]):
         if task.done():
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiter = waiter  # set by the job as it ends
 
-        def wake(_: object) -> None:
+        def wake(_: object) -> None:  # a job cancelled before it started never ran its end
             if not waiter.done():
                 waiter.set_result(None)
 

@@ -127,10 +127,24 @@ def redirect_target(response: httpx.Response) -> str | None:
     return str(target)
 
 
-def _step(path: str, key: object) -> str:
-    if isinstance(key, str):
-        return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
-    return f"{path}[{key!r}]"
+_Trail = tuple["_Trail", object] | None
+"""Where a value sits in the input: (the parent's trail, the key or index), None at the root."""
+
+_SCALARS = (str, bool, int)
+
+
+def _path(root: str, trail: _Trail) -> str:
+    """The readable path of `trail`, such as ``input["images"][2]`` (built only for errors)."""
+    keys: list[object] = []
+    while trail is not None:
+        trail, key = trail
+        keys.append(key)
+    parts = [root]
+    for key in reversed(keys):
+        parts.append(
+            f"[{json.dumps(key, ensure_ascii=False)}]" if isinstance(key, str) else f"[{key!r}]"
+        )
+    return "".join(parts)
 
 
 def check_input(value: Mapping[str, Any], *, root: str = "input") -> bool:
@@ -150,44 +164,49 @@ def check_input(value: Mapping[str, Any], *, root: str = "input") -> bool:
         ValueError: A NaN or infinite float, or a container that contains itself.
     """
     needs_encoding = False
-    # (item, path, ids of the containers above it), depth first, in input order.
-    stack: list[tuple[object, str, frozenset[int]]] = [(value, root, frozenset())]
+    # (item, where it is, ids of the containers above it), depth first, in input order.
+    stack: list[tuple[object, _Trail, frozenset[int]]] = [(value, None, frozenset())]
     while stack:
-        item, path, above = stack.pop()
-        if item is None or isinstance(item, str | bool | int):
+        item, trail, above = stack.pop()
+        if item is None or isinstance(item, _SCALARS):
             continue
         if isinstance(item, float):
             if not math.isfinite(item):
-                raise ValueError(f"{path} is {item!r}, which JSON cannot represent")
+                raise ValueError(f"{_path(root, trail)} is {item!r}, which JSON cannot represent")
             continue
         identity = id(item)
         if isinstance(item, Mapping | list | tuple):
             if identity in above:
-                raise ValueError(f"{path} contains itself")
+                raise ValueError(f"{_path(root, trail)} contains itself")
             inner = above | {identity}
-            children: list[tuple[object, str, frozenset[int]]] = []
+            children: list[tuple[object, _Trail, frozenset[int]]] = []
             if isinstance(item, Mapping):
                 if type(item) is not dict:  # pyright: ignore[reportUnknownArgumentType]
                     needs_encoding = True
                 for key, child in cast("Mapping[object, object]", item).items():
                     if not (key is None or isinstance(key, str | int | float | bool)):
                         raise TypeError(
-                            f"{path} has a key of type {type(key).__name__}: input keys "
-                            "must be strings"
+                            f"{_path(root, trail)} has a key of type {type(key).__name__}: "
+                            "input keys must be strings"
                         )
-                    children.append((child, _step(path, key), inner))
+                    if child is None or type(child) in _SCALARS:
+                        continue  # the common leaf: nothing to check, no entry to make
+                    children.append((child, (trail, key), inner))
             else:
                 for index, child in enumerate(cast("list[object] | tuple[object, ...]", item)):
-                    children.append((child, _step(path, index), inner))
+                    if child is None or type(child) in _SCALARS:
+                        continue
+                    children.append((child, (trail, index), inner))
             stack.extend(reversed(children))
             continue
         try:
             is_file = is_file_leaf(item)
         except TypeError as exc:
-            raise TypeError(f"{path}: {exc}") from None
+            raise TypeError(f"{_path(root, trail)}: {exc}") from None
         if is_file:
             needs_encoding = True
             continue
+        path = _path(root, trail)
         raise TypeError(
             f"{path} is a {type(item).__module__}.{type(item).__qualname__}, which is not "
             "JSON: pass str, int, float, bool, None, lists, dicts, or a file (Path, bytes, "

@@ -127,6 +127,9 @@ async def test_a_failed_or_cancelled_request_frees_its_lane(server: _Server) -> 
             with pytest.raises(httpx.ConnectError):
                 await http.get("http://127.0.0.1:9/refused")
         assert lanes.open_lanes == 2  # one lane per origin, freed after each failure
+        with pytest.raises(httpx.ConnectError):
+            await http.get("https://127.0.0.1:9/refused")  # a TLS lane: its own origin
+        assert lanes.open_lanes == 3
     assert server.connections == 2  # the cancelled request's connection was closed
 
 

@@ -128,12 +128,6 @@ class AsyncConnection:
             self._direct = transport
             self._default_headers = {k.lower(): v for k, v in self._http.headers.items()}
 
-    def http(self) -> httpx.AsyncClient:
-        """The httpx client for the running loop."""
-        self._bind()
-        assert self._http is not None
-        return self._http
-
     def build_request(
         self,
         method: str,
@@ -147,7 +141,7 @@ class AsyncConnection:
         data: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> httpx.Request:
-        """A request for the running loop's pool (call after `http()` or `limiter()`)."""
+        """A request for the running loop's pool (call after `limiter()`, which binds it)."""
         if self._direct is None:
             assert self._http is not None
             return self._http.build_request(

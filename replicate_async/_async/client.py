@@ -61,13 +61,14 @@ class AsyncClient:
             (the emulator passes its own delivery URL).
         http_client: Your own `httpx.AsyncClient` (never closed by replicate_async, never given
             a default Authorization header).
-        transport: An httpx transport for the client's own pool (for tests: the emulator's
-            in-process transport, `httpx.MockTransport`).
-        http_backend: ``"httpx"`` (default) sends requests through httpx's own connection
-            pool. ``"aiohttp"`` sends them through aiohttp's (extra
-            ``replicate-async[aiohttp]``; asyncio only, async client only), several times
-            faster per request; every guarantee (deadlines, cancellation, retries, streams,
-            no token off-origin) holds the same.
+        transport: An httpx transport to send the client's requests (for tests: the
+            emulator's in-process transport, `httpx.MockTransport`).
+        http_backend: ``"httpx"`` (default) sends requests through httpx, one connection per
+            request in flight (httpx's own pool when the environment names a proxy).
+            ``"aiohttp"`` sends them through aiohttp's pool (extra
+            ``replicate-async[aiohttp]``; asyncio only, async client only), faster still on
+            instant requests; every guarantee (deadlines, cancellation, retries, streams, no
+            token off-origin) holds the same.
     """
 
     def __init__(

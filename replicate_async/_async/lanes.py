@@ -37,7 +37,6 @@ class AsyncLanes(httpx.AsyncBaseTransport):
     def __init__(self, *, keep: int) -> None:
         self._keep = keep
         self._idle: dict[tuple[str, str, int | None], list[httpx.AsyncHTTPTransport]] = {}
-        self._idle_count = 0
         self._lanes: set[httpx.AsyncHTTPTransport] = set()
         self._tls: ssl.SSLContext | None = None
         self._plain: ssl.SSLContext | None = None
@@ -62,11 +61,14 @@ class AsyncLanes(httpx.AsyncBaseTransport):
         """Send `request` on an idle lane of its origin (or a new one); freed with its body."""
         url = request.url
         origin = (url.scheme, url.host, url.port)
+        lane = None
         idle = self._idle.get(origin)
         if idle:
-            lane = idle.pop()
-            self._idle_count -= 1
-        else:
+            try:
+                lane = idle.pop()
+            except IndexError:  # taken by another thread (sync clients) meanwhile
+                lane = None
+        if lane is None:
             lane = self._new_lane(origin[0])
         try:
             response = await lane.handle_async_request(request)
@@ -79,12 +81,11 @@ class AsyncLanes(httpx.AsyncBaseTransport):
     async def _free(
         self, origin: tuple[str, str, int | None], lane: httpx.AsyncHTTPTransport
     ) -> None:
-        if self._closed or self._idle_count >= self._keep:
+        if self._closed or sum(map(len, self._idle.values())) >= self._keep:
             self._lanes.discard(lane)
             await lane.aclose()
         else:
             self._idle.setdefault(origin, []).append(lane)
-            self._idle_count += 1
 
     @property
     def open_lanes(self) -> int:
@@ -96,7 +97,6 @@ class AsyncLanes(httpx.AsyncBaseTransport):
         self._closed = True
         lanes, self._lanes = list(self._lanes), set()
         self._idle.clear()
-        self._idle_count = 0
         for lane in lanes:
             await lane.aclose()
 

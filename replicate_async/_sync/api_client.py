@@ -129,12 +129,6 @@ class Connection:
             self._direct = transport
             self._default_headers = {k.lower(): v for k, v in self._http.headers.items()}
 
-    def http(self) -> httpx.Client:
-        """The httpx client for the running loop."""
-        self._bind()
-        assert self._http is not None
-        return self._http
-
     def build_request(
         self,
         method: str,
@@ -148,7 +142,7 @@ class Connection:
         data: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> httpx.Request:
-        """A request for the running loop's pool (call after `http()` or `limiter()`)."""
+        """A request for the running loop's pool (call after `limiter()`, which binds it)."""
         if self._direct is None:
             assert self._http is not None
             return self._http.build_request(

@@ -38,7 +38,6 @@ class Lanes(httpx.BaseTransport):
     def __init__(self, *, keep: int) -> None:
         self._keep = keep
         self._idle: dict[tuple[str, str, int | None], list[httpx.HTTPTransport]] = {}
-        self._idle_count = 0
         self._lanes: set[httpx.HTTPTransport] = set()
         self._tls: ssl.SSLContext | None = None
         self._plain: ssl.SSLContext | None = None
@@ -63,11 +62,14 @@ class Lanes(httpx.BaseTransport):
         """Send `request` on an idle lane of its origin (or a new one); freed with its body."""
         url = request.url
         origin = (url.scheme, url.host, url.port)
+        lane = None
         idle = self._idle.get(origin)
         if idle:
-            lane = idle.pop()
-            self._idle_count -= 1
-        else:
+            try:
+                lane = idle.pop()
+            except IndexError:  # taken by another thread (sync clients) meanwhile
+                lane = None
+        if lane is None:
             lane = self._new_lane(origin[0])
         try:
             response = lane.handle_request(request)
@@ -78,12 +80,11 @@ class Lanes(httpx.BaseTransport):
         return response
 
     def _free(self, origin: tuple[str, str, int | None], lane: httpx.HTTPTransport) -> None:
-        if self._closed or self._idle_count >= self._keep:
+        if self._closed or sum(map(len, self._idle.values())) >= self._keep:
             self._lanes.discard(lane)
             lane.close()
         else:
             self._idle.setdefault(origin, []).append(lane)
-            self._idle_count += 1
 
     @property
     def open_lanes(self) -> int:
@@ -95,7 +96,6 @@ class Lanes(httpx.BaseTransport):
         self._closed = True
         lanes, self._lanes = list(self._lanes), set()
         self._idle.clear()
-        self._idle_count = 0
         for lane in lanes:
             lane.close()
 
