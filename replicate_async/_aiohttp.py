@@ -118,13 +118,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     "running: use one client per event loop"
                 )
             _abandon(old)
-        if self._ssl is None:
-            self._ssl = httpx.create_ssl_context()
         connector = aiohttp.TCPConnector(
             limit=self._max_connections,
             limit_per_host=0,
             keepalive_timeout=self._keepalive_expiry,
-            ssl=self._ssl,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -175,6 +172,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=self._timeout(timeouts),
                 proxy=proxy,
                 proxy_auth=proxy_auth,
+                ssl=self._tls() if url.scheme == "https" else True,
                 server_hostname=request.extensions.get("sni_hostname"),
             )
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
@@ -187,6 +185,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             request=request,
             extensions=extensions,
         )
+
+    def _tls(self) -> ssl.SSLContext:
+        """The TLS context, with httpx's certificates, made on the first https request."""
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
 
     def _timeout(self, timeouts: dict[str, float | None]) -> Any:
         connect, read, pool = timeouts.get("connect"), timeouts.get("read"), timeouts.get("pool")
