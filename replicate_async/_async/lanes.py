@@ -68,6 +68,8 @@ class AsyncLanes(httpx.AsyncBaseTransport):
                 lane = idle.pop()
             except IndexError:  # taken by another thread (sync clients) meanwhile
                 lane = None
+            if not idle:
+                self._idle.pop(origin, None)  # origins come and go (file hosts)
         if lane is None:
             lane = self._new_lane(origin[0])
         try:
