@@ -34,6 +34,11 @@ def _is_own(obj: object, package: str) -> bool:
     return isinstance(module, str) and (module == package or module.startswith(package + "."))
 
 
+def _is_method_or_property(member: object) -> bool:
+    """A function, static method, class method or property found in a class's namespace."""
+    return inspect.isfunction(member) or isinstance(member, (staticmethod, classmethod, property))
+
+
 def official_public_names() -> dict[str, object]:
     """Every public callable of the installed ``replicate``, by the name the guide uses.
 
@@ -67,9 +72,7 @@ def official_public_names() -> dict[str, object]:
                     continue
                 if inspect.isclass(member) and _is_own(member, "replicate"):
                     visit(member)
-                elif inspect.isfunction(member) or isinstance(
-                    member, (staticmethod, classmethod, property)
-                ):
+                elif _is_method_or_property(member):
                     names.setdefault(f"{cls.__qualname__}.{member_name}", member)
 
     modules: list[ModuleType] = [

@@ -19,6 +19,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import anyio
 import httpx
@@ -29,7 +30,29 @@ from replicate_async.testing import Emulator, EmulatorServer
 replicate = pytest.importorskip("replicate", reason="the official client (test dependency group)")
 
 from replicate.client import Client  # noqa: E402
+from replicate.deployment import Deployment  # noqa: E402
 from replicate.exceptions import ModelError, ReplicateError  # noqa: E402
+from replicate.model import Model  # noqa: E402
+from replicate.version import Version  # noqa: E402
+
+# replicate 1.0.7's resources derive from a pydantic class pyright cannot resolve (mypy can), so to
+# pyright a field whose type is another resource reads as Unknown. These accessors give the few
+# read here their declared types, waiving pyright's two "unknown" rules on their one line. The
+# tests waive reportUnknownMemberType on two more lines: Version.openapi_schema (a bare `dict`)
+# and trainings.create (an overload with unannotated **kwargs).
+
+
+def latest_version_of(model: Model) -> Version | None:
+    return model.latest_version  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+
+
+def release_of(deployment: Deployment) -> Deployment.Release | None:
+    return deployment.current_release  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+
+
+def configuration_of(release: Deployment.Release) -> Deployment.Release.Configuration:
+    return release.configuration  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+
 
 HOOK = "https://hooks.example.test/official"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -81,6 +104,11 @@ def latest(emu: Emulator, ref: str) -> str:
     return emu.core.store.models[ref].versions[-1].id
 
 
+def echo(text: Any = "x") -> Any:
+    # `Any`, as for a lambda: the version's input and output schemas stay untyped.
+    return text
+
+
 # -- run -------------------------------------------------------------------------------------
 
 
@@ -106,7 +134,7 @@ def test_run_of_a_streaming_model_returns_an_iterator(client: Client) -> None:
 def test_run_file_output_is_served_without_a_token(client: Client, server: EmulatorServer) -> None:
     output = client.run("demo/image", input={"size": 8})
     assert isinstance(output, list)
-    url = output[0]
+    url = cast("list[object]", output)[0]
     # Plain http: the official client leaves it a string (see the module docstring).
     assert isinstance(url, str) and url.startswith(server.delivery_url)
     assert httpx.get(url).content.startswith(PNG)
@@ -193,8 +221,9 @@ def test_prediction_output_iterator(client: Client) -> None:
 def test_models_get_list_search(client: Client, emu: Emulator) -> None:
     model = client.models.get("demo/echo")
     assert model.owner == "demo" and model.name == "echo"
-    assert model.latest_version is not None
-    assert model.latest_version.id == latest(emu, "demo/echo")
+    latest_version = latest_version_of(model)
+    assert latest_version is not None
+    assert latest_version.id == latest(emu, "demo/echo")
     listed = client.models.list()
     assert "demo/echo" in {f"{m.owner}/{m.name}" for m in listed.results}
     found = client.models.search("tokens")
@@ -218,8 +247,9 @@ def test_models_versions(client: Client, emu: Emulator) -> None:
     versions = model.versions.list()
     assert [v.id for v in versions] == [latest(emu, "demo/echo")]
     version = model.versions.get(latest(emu, "demo/echo"))
-    assert version.openapi_schema["components"]["schemas"]["Input"]
-    second = emu.add_model("emulator/tuned", lambda text="x": text)
+    schema = cast("dict[str, Any]", version.openapi_schema)  # pyright: ignore[reportUnknownMemberType]
+    assert schema["components"]["schemas"]["Input"]
+    second = emu.add_model("emulator/tuned", echo)
     assert second is not None
     tuned = client.models.get("emulator/tuned")
     tuned.versions.delete(second)
@@ -233,7 +263,7 @@ def test_models_versions(client: Client, emu: Emulator) -> None:
     "a successful deletion",
 )
 def test_versions_delete_reports_success(client: Client, emu: Emulator) -> None:
-    version = emu.add_model("emulator/tuned", lambda text="x": text)
+    version = emu.add_model("emulator/tuned", echo)
     assert version is not None
     assert client.models.get("emulator/tuned").versions.delete(version) is True
 
@@ -260,12 +290,14 @@ def test_deployments_crud_and_predictions(client: Client, emu: Emulator) -> None
     )
     assert created.owner == "emulator" and created.name == "echo-prod"
     got = client.deployments.get("emulator/echo-prod")
-    assert got.current_release is not None and got.current_release.version == version
+    release = release_of(got)
+    assert release is not None and release.version == version
     assert [d.name for d in client.deployments.list().results] == ["echo-prod"]
     updated = client.deployments.update("emulator", "echo-prod", max_instances=3)
-    assert updated.current_release is not None
-    assert updated.current_release.configuration.max_instances == 3
-    assert updated.current_release.number == 2
+    updated_release = release_of(updated)
+    assert updated_release is not None
+    assert configuration_of(updated_release).max_instances == 3
+    assert updated_release.number == 2
     prediction = got.predictions.create(input={"text": "deployed"}, wait=True)
     assert prediction.output == "deployed"
     other = client.deployments.predictions.create(
@@ -282,7 +314,7 @@ def test_deployments_crud_and_predictions(client: Client, emu: Emulator) -> None
 
 def test_trainings_create_get_list_cancel(client: Client, emu: Emulator) -> None:
     version = latest(emu, "demo/echo")
-    training = client.trainings.create(
+    training = client.trainings.create(  # pyright: ignore[reportUnknownMemberType]
         model="demo/echo",
         version=version,
         input={"steps": 2},
@@ -372,7 +404,7 @@ def test_webhook_secret_and_validation(client: Client, emu: Emulator) -> None:
         webhook_events_filter=["completed"],
     )
     settle(emu)
-    received: list[httpx.Request] = emu.received  # type: ignore[attr-defined]
+    received = cast("list[httpx.Request]", emu.received)  # type: ignore[attr-defined]
     assert len(received) == 1
     delivery = received[0]
     assert json.loads(delivery.content)["id"] == prediction.id

@@ -7,7 +7,7 @@ import json
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import pytest
 
@@ -16,6 +16,8 @@ from replicate_async.testing import CogLoadError, Emulator
 from .support import FIXTURES
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
+# A value parsed from JSON: `isinstance` narrows it to a precisely typed dict or list.
+JsonValue: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
 
 
 def schema_of(source: Path | str, name: str = "me/model") -> dict[str, Any]:
@@ -205,11 +207,11 @@ def test_a_trainer_is_merged_in_as_training_input_and_output() -> None:
 def _recorded_cog_schemas() -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
 
-    def walk(node: Any) -> None:
+    def walk(node: JsonValue) -> None:
         if isinstance(node, dict):
             schema = node.get("openapi_schema")
             if isinstance(schema, dict) and "paths" in schema and "components" in schema:
-                found.append(schema)
+                found.append(cast("dict[str, Any]", schema))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

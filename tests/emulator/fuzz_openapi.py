@@ -28,6 +28,7 @@ CHECKS = "not_a_server_error,response_schema_conformance"
 
 
 def main(argv: list[str]) -> int:
+    assert __doc__ is not None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-examples", type=int, default=25)
     parser.add_argument("--seed", type=int, default=None)

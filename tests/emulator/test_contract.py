@@ -18,12 +18,13 @@ import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, cast
 from urllib.parse import urlsplit
 
 import anyio
 import httpx
 import jsonschema
+import jsonschema.protocols
 import pytest
 
 from replicate_async.testing import Emulator, Log, Progress, log, sleep
@@ -33,12 +34,14 @@ from .conftest import auth
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SPEC = json.loads((FIXTURES / "openapi.json").read_text())
+# A value parsed from JSON: `isinstance` narrows it to a precisely typed dict or list.
+JsonValue: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
 RECORDED = sorted((FIXTURES / "recorded").glob("*.json"))
 
 # -- part 1: schema validation ------------------------------------------------------------------
 
 
-def _convert(node: Any) -> Any:
+def _convert(node: JsonValue) -> Any:
     """OpenAPI schema → JSON Schema: inline $refs, turn ``nullable`` into a null type."""
     if isinstance(node, list):
         return [_convert(item) for item in node]
@@ -150,7 +153,8 @@ def validate(request: httpx.Request, response: httpx.Response) -> str | None:
     if spec_media == "application/octet-stream":
         return operation_id
     value: Any = response.text if spec_media == "text/plain" else response.json()
-    jsonschema.Draft202012Validator(schema, format_checker=FORMATS).validate(value)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=FORMATS)
+    cast("jsonschema.protocols.Validator", validator).validate(value)
     return operation_id if response.status_code < 400 else None
 
 
@@ -357,13 +361,15 @@ MODERN = {
 }
 
 
-def field_paths(body: Any, prefix: str = "") -> set[str]:
+def field_paths(body: JsonValue, prefix: str = "") -> set[str]:
     """Dotted key paths of a response body (nested objects that are API-defined only)."""
     if isinstance(body, list):
-        return field_paths(body[0], prefix + "[].") if body and isinstance(body[0], dict) else set()
+        first: JsonValue = body[0] if body else None
+        return field_paths(first, prefix + "[].") if isinstance(first, dict) else set()
     if not isinstance(body, dict):
         return set()
     paths: set[str] = set()
+    value: JsonValue
     for key, value in body.items():
         if key == "truncated_from":  # added by the fixture converter, not an API field
             continue
@@ -500,7 +506,7 @@ class Replayer:
 
     async def prepare(self, request: dict[str, Any], recorded: dict[str, Any]) -> None:
         """Bring the job a read or cancel names into the recorded state."""
-        body = recorded["body"]
+        body: JsonValue = recorded["body"]
         match = re.search(r"/v1/(predictions|trainings)/([a-z0-9]{26})(/cancel)?$", request["url"])
         if not match or not isinstance(body, dict) or "status" not in body:
             return
@@ -538,7 +544,8 @@ class Replayer:
             content = body.encode()
         elif body is not None:
             content = json.dumps(body).encode()
-        if urlsplit(request["url"]).hostname == "replicate.delivery":
+        url: str = request["url"]
+        if urlsplit(url).hostname == "replicate.delivery":
             return await self.api.get(await self.delivery_url())
         return await self.api.request(
             request["method"], self.url(request["url"]), headers=headers, content=content
@@ -572,7 +579,7 @@ async def test_recorded_interactions_replay(path: Path) -> None:
             response = await replayer.send(request)
             api.headers.update(headers)
             assert response.status_code == recorded["status"], (path.name, index, response.text)
-            body = recorded["body"]
+            body: JsonValue = recorded["body"]
             if isinstance(body, dict) and body.get("omitted_binary"):
                 assert response.headers["content-type"] == body["content_type"]
                 for header in ("cache-control", "access-control-allow-origin", "etag"):

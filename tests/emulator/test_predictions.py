@@ -286,7 +286,7 @@ async def test_file_inputs_become_paths(emu: Emulator, api: httpx.AsyncClient) -
 
 
 async def test_list_predictions_paginates_with_absolute_cursor_urls(api: httpx.AsyncClient) -> None:
-    ids = []
+    ids: list[str] = []
     for i in range(205):
         ids.append(
             (
@@ -513,7 +513,7 @@ async def test_data_is_removed_after_the_retention(emu: Emulator, api: httpx.Asy
 
 
 async def test_timestamps_use_mixed_precision(api: httpx.AsyncClient) -> None:
-    digits = set()
+    digits: set[int] = set()
     for _ in range(12):
         body = (
             await api.post(

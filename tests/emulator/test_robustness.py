@@ -138,8 +138,14 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
     max_leaves=6,
 )
+
+
+def _webhook_url(scheme: str, host: str, port: str, path: str) -> str:
+    return f"{scheme}://{host}{port}/{path}"
+
+
 url_webhooks = st.builds(
-    lambda scheme, host, port, path: f"{scheme}://{host}{port}/{path}",
+    _webhook_url,
     st.sampled_from(["http", "https", "HTTP", "ftp", "", "javascript"]),
     st.sampled_from(["hooks.example.test", "127.0.0.1", "[::1]", "", "a b", "ex\x00ample"]),
     st.sampled_from(["", ":0", ":80", ":99999", ":-1", ":x", ":65535"]),
@@ -234,13 +240,13 @@ async def test_a_model_error_leaves_async_client_as_it_is(emu: Emulator) -> None
 async def test_exceptions_leave_every_emulator_context_manager_unwrapped(emu: Emulator) -> None:
     with pytest.raises(ZeroDivisionError):
         async with emu:
-            1 / 0  # noqa: B018
+            _ = 1 / 0
     with pytest.raises(ZeroDivisionError):
         async with emu, emu:  # nested entries: the outermost owns the task group
-            1 / 0  # noqa: B018
+            _ = 1 / 0
     with pytest.raises(ZeroDivisionError):
         async with httpx.AsyncClient(transport=emu.async_transport(), base_url=emu.base_url):
-            1 / 0  # noqa: B018
+            _ = 1 / 0
     # Still usable afterwards.
     async with emu.async_client() as client:
         assert await client.run("demo/echo", input={"text": "ok"}) == "ok"

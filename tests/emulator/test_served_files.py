@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -61,8 +62,10 @@ async def test_async_client_gets_file_objects_over_sockets(
 ) -> None:
     async with AsyncClient(api_token=server.api_token, base_url=server.base_url) as client:
         output = await client.run("demo/image", input={"size": 8})
-        assert isinstance(output, list) and len(output) == 1
-        image = output[0]
+        assert isinstance(output, list)
+        images = cast("list[object]", output)
+        assert len(images) == 1
+        image = images[0]
         assert isinstance(image, AsyncFileOutput)
         assert image.url.startswith(server.delivery_url)
         assert (await image.read()).startswith(PNG)
