@@ -44,6 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.counter.lock:
             self.counter.lines.append(self.requestline)
+            self.counter.headers.append({k.lower(): v for k, v in self.headers.items()})
         if self.path.startswith("/hold"):
             time.sleep(0.2)
         body = json.dumps({"username": "lanes", "type": "user"}).encode()
@@ -66,6 +67,7 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.connections = 0
         self.lines: list[str] = []
+        self.headers: list[dict[str, str]] = []
 
     @property
     def url(self) -> str:
@@ -174,6 +176,19 @@ async def test_the_client_sends_on_its_lanes(server: _Server) -> None:
             assert (await client.account.get()).username == "lanes"
     assert server.connections == 1
     assert server.lines == ["GET /v1/account HTTP/1.1"] * 3
+
+
+async def test_the_client_sends_httpx_default_headers_and_its_own(server: _Server) -> None:
+    async with AsyncClient(TOKEN, base_url=f"{server.url}/v1") as client:
+        await client.account.get()
+    (sent,) = server.headers
+    assert sent["authorization"] == f"Bearer {TOKEN}"
+    assert sent["accept"] == "application/json"
+    assert sent["user-agent"].startswith("replicate-async/")
+    assert "gzip" in sent["accept-encoding"]
+    assert sent["connection"] == "keep-alive"
+    assert sent["host"] == server.url.removeprefix("http://")
+    assert "cookie" not in sent
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
