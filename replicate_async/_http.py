@@ -82,16 +82,19 @@ class SendGuard:
 
     The caller sets `abandoned` when it gives up; the job checks it before every attempt, so
     nothing is sent after that, and `sending` tells the caller whether a request is in flight
-    (then its answer is still read, and the prediction it made is canceled). `caller_gave_up`
+    (then its answer is still read, and the prediction it made is canceled unless `keep_made`
+    says the caller wants it left running). `caller_gave_up`
     asks the event loop whether a cancellation is already on its way to the caller (asyncio
     delivers it at the caller's next step, which may come after the job's), so a create is
     not sent in that gap either.
     """
 
-    __slots__ = ("abandoned", "caller_gave_up", "prediction_id", "sending")
+    __slots__ = ("abandoned", "caller_gave_up", "keep_made", "prediction_id", "sending")
 
     def __init__(self, caller_gave_up: Callable[[], bool] = lambda: False) -> None:
         self.abandoned: bool = False
+        self.keep_made: bool = False
+        """Leave running what the abandoned create makes (`cancel_on_exit=False`)."""
         self.sending: bool = False
         self.prediction_id: str | None = None
         self.caller_gave_up: Callable[[], bool] = caller_gave_up

@@ -44,34 +44,42 @@ def send_create(
 
     The caller may be interrupted at any moment without leaving a paid prediction behind: a
     create not sent yet is never sent; a create in flight is read to its end by the client,
-    which then cancels the prediction (async callers return at once; `close()` waits for it).
-    Past `deadline`, the caller gets `APITimeoutError` and the same cleanup happens.
+    which then cancels the prediction (async callers return at once; `close()` waits for it),
+    unless `cancel_on_exit` is false. Past `deadline`, the caller gets `APITimeoutError` and
+    the prediction is cancelled whatever `cancel_on_exit` says, as a deadline always does.
     """
     guard = SendGuard(Runtime.cancel_pending_probe())
     job = api.connection.tasks.start(
-        partial(_create_job, api, target, body, headers, hold, deadline, guard, cancel_on_exit)
+        partial(_create_job, api, target, body, headers, hold, deadline, guard)
     )
     try:
         return job.result(deadline)
     except BaseException as exc:
+        deadline_passed = isinstance(exc, DeadlinePassed)
         if job.done():
             made = job.finished_value()
+            if deadline_passed and made is not None:
+                return made  # it answered as the deadline passed: the caller handles that
+            if deadline_passed and job.error is not None:
+                raise job.error from None
             if made is not None and exc is not job.error and cancel_on_exit:
-                if isinstance(exc, DeadlinePassed):
-                    return made  # it answered as the deadline passed: the caller handles that
                 # The create finished as the caller gave up: nobody will follow it.
                 cancel_on_exit_of(api, made, exc)
-            raise
+            if not deadline_passed:
+                raise
+        # A deadline always cancels what the create makes; a caller who gives up, only with
+        # `cancel_on_exit` (set before `abandoned`: a sync job reads them from its thread).
+        guard.keep_made = not (deadline_passed or cancel_on_exit)
         guard.abandoned = True
         if not guard.sending:
             job.cancel()
-        if isinstance(exc, DeadlinePassed):
+        if deadline_passed:
             raise APITimeoutError(
                 "the prediction's create had not answered by the deadline; if it made a "
                 "prediction, the client cancels it",
                 request_sent=guard.sending,
             ) from None
-        if Runtime.is_cancellation(exc):
+        if cancel_on_exit and Runtime.is_cancellation(exc):
             Runtime.after_interrupt(
                 job, lambda: _describe_create(guard), lambda: _note_left(api, guard)
             )
@@ -97,7 +105,6 @@ def _create_job(
     hold: float | None,
     send_by: float | None,
     guard: SendGuard,
-    cancel_on_exit: bool,
 ) -> Prediction:
     try:
         payload = decode_json_body(
@@ -121,7 +128,7 @@ def _create_job(
         raise
     prediction = structure(payload, Prediction)
     guard.prediction_id = prediction.id
-    if guard.abandoned and cancel_on_exit and not prediction.is_terminal:
+    if guard.abandoned and not guard.keep_made and not prediction.is_terminal:
         # Nobody will follow this prediction: cancel it now, inside the same job.
         cancel_now(api, prediction)
     return prediction

@@ -15,7 +15,7 @@ import time
 import anyio
 import pytest
 
-from replicate_async import AsyncClient, Client, PredictionTimeoutError
+from replicate_async import APITimeoutError, AsyncClient, Client, PredictionTimeoutError
 from replicate_async._async.streaming import AsyncPredictionStream
 from replicate_async._sync.streaming import PredictionStream
 from tests.hostile import HostileServer
@@ -114,6 +114,33 @@ async def test_outer_scope_interrupts_a_dripping_create(hostile: HostileServer) 
             await client.aclose()
     assert returned_while_dripping, "the caller got control back only once the body was complete"
     cancelled_once(hostile)
+
+
+@pytest.mark.parametrize("cancel_on_exit", [True, False])
+async def test_a_deadline_during_a_dripping_create_cancels_what_it_made(
+    hostile: HostileServer, cancel_on_exit: bool
+) -> None:
+    """The deadline passes while the create's answer drips: `APITimeoutError` at once, and the
+    prediction is cancelled once the answer is read, even with ``cancel_on_exit=False`` (that
+    leaves a prediction running when the caller gives up, never past a deadline)."""
+    hostile.hold_creates = False
+    hostile.drip_creates = True
+    hostile.drip_for = 10.0
+    client = AsyncClient(TOKEN, base_url=hostile.base_url, poll_interval=POLL)
+    try:
+        with anyio.fail_after(HANG_GUARD):
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError, match="had not answered by the deadline"):
+                await client.run("acme/slow", input={}, timeout=1.0, cancel_on_exit=cancel_on_exit)
+            assert time.monotonic() - started < 2.0
+        (create,) = hostile.creates()
+        assert create.answered_at is None  # still dripping when the caller got the error
+    finally:
+        hostile.release_holds()
+        with anyio.fail_after(10):
+            await client.aclose()
+    cancelled_once(hostile)
+    assert not client.left_running
 
 
 async def test_outer_scope_interrupts_a_dripping_poll(hostile: HostileServer) -> None:
