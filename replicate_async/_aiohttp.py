@@ -18,7 +18,7 @@ What it keeps from httpx, so that every guarantee of the client holds over it:
   ``aiter_raw`` stays raw); read incrementally, each chunk as it arrives; a response left before
   its end closes its connection instead of returning it to the pool.
 - **No redirects, no cookies, no netrc**: redirects are httpx's business (the client follows
-  none); aiohttp's cookie jar is disabled (httpx keeps cookies); credentials are never taken
+  none); aiohttp's cookie jar is disabled (no cookies are kept); credentials are never taken
   from the environment, so nothing but the request's own headers reaches another host.
 - **Proxies**: ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` are honoured as
   httpx honours them (read when the transport is made); TLS trusts httpx's certificate bundle
@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import TYPE_CHECKING, Any, cast
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx
 
 from ._exceptions import ConfigurationError
+from ._http import tls_context
 
 if TYPE_CHECKING:
     import aiohttp
@@ -89,7 +89,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._keepalive_expiry = keepalive_expiry
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._ssl: ssl.SSLContext | None = None
         self._timeouts: dict[tuple[float | None, float | None, float | None], Any] = {}
         self._proxies = urllib.request.getproxies_environment()
         self._proxy_for: dict[tuple[str, str], tuple[str | None, Any]] = {}
@@ -172,7 +171,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=self._timeout(timeouts),
                 proxy=proxy,
                 proxy_auth=proxy_auth,
-                ssl=self._tls() if url.scheme == "https" else True,
+                ssl=tls_context() if url.scheme == "https" else True,
                 server_hostname=request.extensions.get("sni_hostname"),
             )
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
@@ -185,12 +184,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             request=request,
             extensions=extensions,
         )
-
-    def _tls(self) -> ssl.SSLContext:
-        """The TLS context, with httpx's certificates, made on the first https request."""
-        if self._ssl is None:
-            self._ssl = httpx.create_ssl_context()
-        return self._ssl
 
     def _timeout(self, timeouts: dict[str, float | None]) -> Any:
         connect, read, pool = timeouts.get("connect"), timeouts.get("read"), timeouts.get("pool")

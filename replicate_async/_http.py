@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import platform
 import re
+import ssl
 from collections.abc import Callable
 from contextvars import ContextVar
 from urllib.parse import urlsplit
@@ -23,9 +25,11 @@ __all__ = [
     "SendGuard",
     "cancel_after_value",
     "check_guard_at_send",
+    "environment_proxies",
     "hold_for_deadline",
     "normalize_base_url",
     "prefer_value",
+    "tls_context",
     "same_origin",
     "user_agent",
 ]
@@ -101,6 +105,17 @@ class SendGuard:
 
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of https requests (httpx's certificates), made once, on first use.
+
+    Loading certificates costs milliseconds, so clients that only speak plain http (tests
+    against the emulator) never pay for it. ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` are read
+    then, as httpx reads them.
+    """
+    return httpx.create_ssl_context(trust_env=True)
 
 
 def environment_proxies() -> bool:

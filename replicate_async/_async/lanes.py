@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from .._http import tls_context
+
 __all__ = ["AsyncLanes"]
 
 _ONE = httpx.Limits(max_connections=1, max_keepalive_connections=1)
@@ -30,15 +32,14 @@ class AsyncLanes(httpx.AsyncBaseTransport):
     Idle lanes are kept per origin (scheme, host, port), so a request reuses a warm connection
     to its own origin; `keep` is how many idle lanes are kept open in all (the client's pool
     size), and a lane freed beyond that is closed. The number of lanes in use is bounded by
-    the caller (the client's limiters), not here: a request never waits for a lane. The TLS
-    context (certificate loading costs milliseconds) is made once, on the first https lane.
+    the caller (the client's limiters), not here: a request never waits for a lane. https
+    lanes share one TLS context (`tls_context`), made on the first https request.
     """
 
     def __init__(self, *, keep: int) -> None:
         self._keep = keep
         self._idle: dict[tuple[str, str, int | None], list[httpx.AsyncHTTPTransport]] = {}
         self._lanes: set[httpx.AsyncHTTPTransport] = set()
-        self._tls: ssl.SSLContext | None = None
         self._plain: ssl.SSLContext | None = None
         self._closed = False
 
@@ -46,9 +47,7 @@ class AsyncLanes(httpx.AsyncBaseTransport):
         if self._closed:
             raise RuntimeError("the client's transport is closed")
         if scheme == "https":
-            if self._tls is None:
-                self._tls = httpx.create_ssl_context(trust_env=True)
-            context = self._tls
+            context = tls_context()
         else:
             if self._plain is None:  # never used for plain http: no certificates to load
                 self._plain = httpx.create_ssl_context(verify=False)
@@ -68,8 +67,6 @@ class AsyncLanes(httpx.AsyncBaseTransport):
                 lane = idle.pop()
             except IndexError:  # taken by another thread (sync clients) meanwhile
                 lane = None
-            if not idle:
-                self._idle.pop(origin, None)  # origins come and go (file hosts)
         if lane is None:
             lane = self._new_lane(origin[0])
         try:

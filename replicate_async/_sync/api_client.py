@@ -143,8 +143,9 @@ class Connection:
         params: Mapping[str, str] | None = None,
     ) -> httpx.Request:
         """A request for the running loop's pool (call after `limiter()`, which binds it)."""
+        if self._http is None:
+            raise RuntimeError("this client is closed: create a new client")
         if self._direct is None:
-            assert self._http is not None
             return self._http.build_request(
                 method,
                 url,
@@ -177,7 +178,8 @@ class Connection:
         """Send `request` (made by `build_request`); the response's body is left unread."""
         direct = self._direct
         if direct is None:
-            assert self._http is not None
+            if self._http is None:
+                raise RuntimeError("this client is closed: create a new client")
             return self._http.send(request, stream=True)
         check_guard_at_send()
         response = direct.handle_request(request)
