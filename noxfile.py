@@ -1,5 +1,5 @@
-"""Developer tasks. `nox` alone runs lint, typecheck, tests, tests_aiohttp, fuzz, docs, package
-and examples: the README's test command."""
+"""Developer tasks. `nox` alone runs lint, typecheck, tests, tests_aiohttp, fuzz, docs, package,
+examples and verifytypes: the README's test command."""
 
 from __future__ import annotations
 

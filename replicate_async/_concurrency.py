@@ -456,9 +456,10 @@ class Lock:
 class AsyncJob(Generic[T]):
     """Work started by a caller and owned by a client, which runs to its end.
 
-    It goes on when the caller is cancelled (in any way, native asyncio cancellation
-    included), and `AsyncTasks.join` waits for it. Its own `cancel()` stops it at its next
-    await.
+    It goes on when the caller is cancelled, and `AsyncTasks.join` waits for it. Its own
+    `cancel()` stops it at its next await. This class is the trio job (a system task in a
+    shielded scope); on asyncio `AsyncTasks.start` makes a `_NativeJob`, which outside code
+    cannot cancel at all.
     """
 
     def __init__(self, fn: Callable[[], Awaitable[T]]) -> None:

@@ -165,12 +165,18 @@ def test_threads_take_a_lane_each(server: _Server) -> None:
 
             codes = list(pool.map(one, range(8)))
         assert codes == [200] * 8
-        assert 1 <= server.connections <= 8
-        assert lanes.open_lanes <= 3
+        assert server.connections >= 4  # four threads held a request at once
+        assert lanes.open_lanes == 3  # the fourth lane was closed when freed
     assert lanes.open_lanes == 0
 
 
-async def test_the_client_sends_on_its_lanes(server: _Server) -> None:
+async def test_the_client_sends_on_its_lanes(
+    server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(*args: object, **kwargs: object) -> httpx.Response:
+        raise AssertionError("the request went through httpx.AsyncClient.send")
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", refuse)
     async with AsyncClient(TOKEN, base_url=f"{server.url}/v1") as client:
         for _ in range(3):
             assert (await client.account.get()).username == "lanes"

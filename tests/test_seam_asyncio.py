@@ -39,6 +39,29 @@ def test_task_cancel_of_a_waiter_loses_no_slot() -> None:
     asyncio.run(main())
 
 
+def test_a_waiter_cancelled_just_after_it_was_handed_the_slot_passes_it_on() -> None:
+    async def main() -> None:
+        limiter = AsyncLimiter(1)
+        entered: list[str] = []
+
+        async def waiter(name: str) -> None:
+            async with limiter:
+                entered.append(name)
+
+        await limiter.__aenter__()
+        first = asyncio.create_task(waiter("first"))
+        second = asyncio.create_task(waiter("second"))
+        await asyncio.sleep(0.01)  # both wait, in this order
+        await limiter.__aexit__(None, None, None)  # the slot goes to "first"...
+        first.cancel()  # ...which is cancelled before it runs
+        await asyncio.gather(first, second, return_exceptions=True)
+        assert first.cancelled()
+        assert entered == ["second"]
+        assert limiter.free == 1
+
+    asyncio.run(main())
+
+
 def test_asyncio_timeout_on_a_full_limiter_gives_the_slot_back() -> None:
     async def main() -> None:
         limiter = AsyncLimiter(1)

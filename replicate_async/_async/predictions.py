@@ -1,4 +1,7 @@
-"""AsyncPredictions: create, get, list, iter, cancel and wait."""
+"""AsyncPredictions: create, list, iter, output and stream (get, cancel and wait from AsyncJobs).
+
+And `send_create`, the client-owned create behind every prediction the SDK makes.
+"""
 
 from __future__ import annotations
 

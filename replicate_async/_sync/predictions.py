@@ -1,5 +1,8 @@
 # GENERATED from replicate_async/_async/predictions.py by scripts/gen_sync.py. DO NOT EDIT.
-"""Predictions: create, get, list, iter, cancel and wait."""
+"""Predictions: create, list, iter, output and stream (get, cancel and wait from Jobs).
+
+And `send_create`, the client-owned create behind every prediction the SDK makes.
+"""
 
 from __future__ import annotations
 

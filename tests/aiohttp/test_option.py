@@ -9,7 +9,7 @@ from replicate_async import AsyncClient
 from replicate_async._aiohttp import AiohttpTransport
 from replicate_async.testing import Emulator, EmulatorServer
 
-from .conftest import NEEDS_AIOHTTP
+from .conftest import NEEDS_AIOHTTP, WORDS
 
 pytest.importorskip("aiohttp", reason=NEEDS_AIOHTTP)
 
@@ -20,9 +20,9 @@ async def test_the_option_runs_the_client_over_aiohttp(
     async with AsyncClient(emu.api_token, base_url=server.base_url, http_backend="aiohttp") as c:
         transport = c._connection._transport  # pyright: ignore[reportPrivateUsage]
         assert isinstance(transport, AiohttpTransport)
-        assert await c.run("acme/echo", input={"text": "hi"}) is not None
+        assert await c.run("acme/echo", input={"text": "hi"}) == "hi"
         words = [str(e) async for e in c.stream("acme/words", input={}) if str(e)]
-    assert words
+    assert words == WORDS
 
 
 def test_the_option_makes_its_own_transport() -> None:

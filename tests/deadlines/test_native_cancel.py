@@ -166,7 +166,9 @@ async def test_cancel_scope_during_poll_cancels_at_once(hostile: HostileServer) 
                     await until(lambda: len(hostile.gets()) >= 1)
                     scope.cancel()
     (create,) = hostile.creates()
+    assert create.prediction_id is not None
     assert hostile.cancels(create.prediction_id)
+    assert hostile.prediction(create.prediction_id).status == "canceled"
 
 
 async def test_cancel_on_exit_false_leaves_an_interrupted_creates_prediction_running(
