@@ -911,6 +911,8 @@ class CogModel:
             "__cog_concurrent_max__",
             None,
         )
+        if concurrency is not None and concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.concurrency = (
             concurrency or config.concurrency or (declared if isinstance(declared, int) else 1)
         )
@@ -1298,6 +1300,9 @@ def register_cog(
     hardware: str = "cpu",
 ) -> str:
     """`Emulator.register_cog`'s implementation."""
+    from ._emulator import check_model_ref
+
+    check_model_ref(name)  # before the model is imported and set up
     model = load_cog(source, concurrency=concurrency, lazy_setup=lazy_setup, weights=weights)
     store = emulator.core.store
     if model.predict is None:

@@ -37,6 +37,13 @@ __all__ = ["Emulator"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def check_model_ref(ref: str) -> None:
+    """Refuse a model reference that is not ``owner/name`` (before anything is loaded)."""
+    owner, sep, name = ref.partition("/")
+    if not sep or not owner or not name or "/" in name or ":" in ref:
+        raise ValueError(f"a model reference looks like 'owner/name', not {ref!r}")
+
+
 class Emulator:
     """A local, in-memory emulator of Replicate's HTTP API (all 37 operations).
 
@@ -292,9 +299,6 @@ class Emulator:
         Raises:
             ValueError: A malformed `ref` or `version`, or a version id already in use.
         """
-        owner, sep, name = ref.partition("/")
-        if not sep or not owner or not name or "/" in name or ":" in ref:
-            raise ValueError(f"a model reference looks like 'owner/name', not {ref!r}")
         spec = (
             ModelSpec(func, stream=stream, thread=thread, setup_time=setup_time) if func else None
         )
@@ -329,9 +333,8 @@ class Emulator:
         official: bool = True,
         hardware: str = "cpu",
     ) -> str | None:
-        owner, sep, name = ref.partition("/")
-        if not sep or not owner or not name or "/" in name or ":" in ref:
-            raise ValueError(f"a model reference looks like 'owner/name', not {ref!r}")
+        check_model_ref(ref)
+        owner, _, name = ref.partition("/")
         core = self.core
         store = core.store
         model = store.models.get(ref)

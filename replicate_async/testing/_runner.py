@@ -36,11 +36,12 @@ if TYPE_CHECKING:
 __all__ = ["NamedBytes", "Runner", "log", "sleep"]
 
 _DONE = object()
-_HIDDEN_FRAMES = tuple(
-    f'File "{folder}'
-    for folder in (str(pathlib.Path(__file__).parent), str(pathlib.Path(anyio.__file__).parent))
+_HIDDEN_FRAMES = (
+    f'File "{pathlib.Path(__file__).parent / "_"}',
+    f'File "{pathlib.Path(anyio.__file__).parent}',
 )
-"""Traceback entries left out of a failed prediction's logs: the emulator's, anyio's."""
+"""Traceback entries left out of a failed prediction's logs: the emulator's private modules
+(``_runner.py``, ``_cog.py``...) and anyio's; a model's own frames stay, the demo models' too."""
 _SCALARS = frozenset({str, int, float, bool})
 
 

@@ -239,3 +239,25 @@ async def test_lazy_setup_runs_before_the_first_prediction(tmp_path: Path) -> No
         assert await client.run("me/counting", input={}) == 1  # once only
     Emulator().register_cog(tmp_path, name="me/counting")  # eager: at registration
     assert setup_log.read_text() == "setup\nsetup\n"
+
+
+def test_a_bad_name_or_concurrency_is_refused_before_setup_runs(tmp_path: Path) -> None:
+    (tmp_path / "cog.yaml").write_text('predict: "marking.py:Predictor"\n')
+    (tmp_path / "marking.py").write_text(
+        "import pathlib\n"
+        "\n"
+        "from cog import BasePredictor\n"
+        "\n"
+        "\n"
+        "class Predictor(BasePredictor):\n"
+        "    def setup(self) -> None:\n"
+        '        pathlib.Path(__file__).with_name("setup.ran").touch()\n'
+        "\n"
+        "    def predict(self) -> int:\n"
+        "        return 1\n"
+    )
+    with pytest.raises(ValueError, match="owner/name"):
+        Emulator().register_cog(tmp_path, name="no-owner")
+    with pytest.raises(ValueError, match="at least 1, not 0"):
+        Emulator().register_cog(tmp_path, name="me/marking", concurrency=0)
+    assert not (tmp_path / "setup.ran").exists()

@@ -594,3 +594,15 @@ async def test_unknown_routes_and_methods(api: httpx.AsyncClient) -> None:
     response = await api.delete("/predictions")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST, HEAD, OPTIONS"  # as recorded
+
+
+async def test_a_failed_demo_prediction_logs_the_models_own_frames() -> None:
+    emu = Emulator(demo=True)
+    async with emu.async_client() as client:
+        prediction = await client.predictions.create("demo/fail", input={})
+        final = await client.predictions.wait(prediction)
+    assert final.status == "failed"
+    assert final.logs is not None
+    assert "demo.py" in final.logs  # the model's frame, with the error
+    assert "_runner.py" not in final.logs  # the emulator's own frames are left out
+    assert "RuntimeError: this model always fails" in final.logs
